@@ -1,0 +1,13 @@
+"""Suite-wide checks: the real services must be up. A missing one fails the run, never skips."""
+
+import pytest
+import redis
+from django.conf import settings
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _redis_is_up():
+    try:
+        redis.Redis.from_url(settings.CELERY_BROKER_URL, socket_connect_timeout=3).ping()
+    except redis.RedisError as exc:
+        pytest.exit(f"Redis at {settings.CELERY_BROKER_URL} is not reachable: {exc}", returncode=3)

@@ -1,0 +1,1 @@
+"""Offers, routing, SLA timers, touches and dispositions (issue 4)."""

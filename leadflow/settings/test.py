@@ -1,0 +1,19 @@
+"""Test settings: the suite runs on PostgreSQL and Redis and refuses anything else."""
+
+from django.core.exceptions import ImproperlyConfigured
+
+from .base import *  # noqa: F403
+from .base import DATABASES, env
+
+if DATABASES["default"]["ENGINE"] != "django.db.backends.postgresql":
+    raise ImproperlyConfigured(
+        "Tests run on PostgreSQL: set DATABASE_URL=postgres://... (make test does)."
+    )
+if not env.str("CELERY_BROKER_URL", default="").startswith("redis://"):
+    raise ImproperlyConfigured(
+        "Tests run on Redis: set CELERY_BROKER_URL=redis://... (make test does)."
+    )
+
+PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
+DATABASES["default"]["CONN_MAX_AGE"] = 0

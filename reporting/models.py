@@ -1,0 +1,1 @@
+"""Closed-loop reports (issue 6)."""
