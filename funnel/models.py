@@ -14,6 +14,7 @@ from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import Q
 from django.db.models.functions import Lower, Trim
+from django.utils import timezone
 
 
 class Role(models.TextChoices):
@@ -278,7 +279,8 @@ class Lead(models.Model):
     )
     recycle_count = models.PositiveIntegerField(default=0)
     attributes = models.JSONField(default=dict, blank=True)
-    created_at = models.DateTimeField(auto_now_add=True)
+    # A default, not auto_now_add, so imports and demo data keep their original creation time.
+    created_at = models.DateTimeField(default=timezone.now, db_index=True)
     updated_at = models.DateTimeField(auto_now=True)
 
     class Meta:
