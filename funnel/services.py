@@ -150,7 +150,9 @@ def lead_transition(
     """
     to_stage = _stage_get(to)
     # The lock serialises concurrent moves of one lead; the loser sees the winner's stage.
-    current = Lead.objects.select_for_update().select_related("stage").get(pk=lead.pk)
+    # No select_related here: after waiting for a lock, PostgreSQL re-checks a joined row
+    # against the old stage row and drops the lead instead of returning its new stage.
+    current = Lead.objects.select_for_update().get(pk=lead.pk)
     if current.stage_id != lead.stage_id:
         raise ConcurrentChange(CONCURRENT_CHANGE.format(current=current.stage, expected=lead.stage))
     _move_check(

@@ -1,9 +1,14 @@
 """Test settings: the suite runs on PostgreSQL and Redis and refuses anything else."""
 
+import os
+
 from django.core.exceptions import ImproperlyConfigured
 
-from .base import *  # noqa: F403
-from .base import DATABASES, env
+# Tests need no real secret; production refuses to start without one (leadflow.env).
+os.environ.setdefault("SECRET_KEY", "tests-only-not-a-secret")
+
+from .base import *  # noqa: E402, F403
+from .base import DATABASES, env  # noqa: E402
 
 if DATABASES["default"]["ENGINE"] != "django.db.backends.postgresql":
     raise ImproperlyConfigured(
