@@ -7,8 +7,8 @@ from django.core.exceptions import ImproperlyConfigured
 # Tests need no real secret; production refuses to start without one (leadflow.env).
 os.environ.setdefault("SECRET_KEY", "tests-only-not-a-secret")
 
-from .base import *  # noqa: E402, F403
-from .base import DATABASES, env  # noqa: E402
+from .base import *  # noqa: F403
+from .base import DATABASES, env
 
 if DATABASES["default"]["ENGINE"] != "django.db.backends.postgresql":
     raise ImproperlyConfigured(

@@ -8,8 +8,8 @@ from funnel.models import HandoffPair, ReasonCode, Stage, StageMove, Team
 
 
 @pytest.mark.django_db
-def test_it_installs_the_default_funnel():
-    call_command("setup_funnel", stdout=open("/dev/null", "w"))
+def test_it_installs_the_default_funnel(capsys):
+    call_command("setup_funnel")
 
     assert list(Stage.objects.values_list("key", flat=True)) == [
         "inquiry", "qi", "qia", "mql", "sal", "sql", "won", "lost", "recycle", "disqualified"
@@ -25,6 +25,7 @@ def test_it_installs_the_default_funnel():
         "mql_sal": ("mql", "sal", "inside", "sales", Decimal("1.000")),
     }
     assert StageMove.objects.count() == len(defaults.MOVES)
+    assert "created 3 teams, 10 stages, 27 moves, 2 handoffs, 20 reasons" in capsys.readouterr().out
     purposes = set(ReasonCode.objects.values_list("purpose", flat=True))
     assert purposes == {"reject", "disqualify", "recycle", "lost"}
 
