@@ -188,7 +188,16 @@ def lead_transition(
     lead.refresh_from_db(
         fields=["stage", "stage_entered_at", "team", "recycle_count", "updated_at"]
     )
+    _offers_follow(lead, move)
     return move
+
+
+def _offers_follow(lead: Lead, move: StageTransition) -> None:
+    # Handoffs react to every stage move in the same transaction: entering an offered stage
+    # opens an offer, leaving a handed-off stage ends one. Imported here: handoff builds on funnel.
+    from handoff.services.offers import offers_follow_transition
+
+    offers_follow_transition(lead=lead, move=move)
 
 
 LEAD_FIELDS = {
@@ -245,7 +254,7 @@ def lead_create(
     )
     lead.full_clean(exclude=["stage", "team"], validate_constraints=True)
     lead.save()
-    StageTransition.objects.create(
+    move = StageTransition.objects.create(
         lead=lead,
         from_stage=None,
         to_stage=to_stage,
@@ -254,6 +263,7 @@ def lead_create(
         actor_label=_actor_label(actor, actor_label),
         note=note,
     )
+    _offers_follow(lead, move)
     return lead
 
 

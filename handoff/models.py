@@ -1,1 +1,470 @@
-"""Offers, routing, SLA timers, touches and dispositions (issue 4)."""
+"""Handoffs: offers between teams, how they are routed, the SLA they run under, and what follows.
+
+An offer is the event that makes acceptance measurable: a lead entered the sender's stage of a
+handoff pair, and the receiving side accepts or rejects it, in time or not.
+"""
+
+from decimal import Decimal
+
+from django.conf import settings
+from django.core.validators import MinValueValidator
+from django.db import models
+from django.db.models import Q
+from django.utils import timezone
+
+from funnel.models import Campaign, HandoffPair, Lead, ReasonCode, StageTransition, Team
+
+
+class BreachAction(models.TextChoices):
+    REMIND = "remind", "Remind the assignee"
+    ESCALATE = "escalate", "Escalate to the team manager"
+    REROUTE = "reroute", "Re-route to another rep"
+    RECYCLE = "recycle", "Recycle to marketing (SLA expired)"
+
+
+class SlaClock(models.TextChoices):
+    ACCEPT = "accept", "Accept or reject"
+    FIRST_TOUCH = "first_touch", "First touch"
+    TOUCHES = "touches", "Minimum touches"
+    WORK = "work", "Working time limit"
+
+
+class SlaAgreement(models.Model):
+    """Versioned terms of one handoff, in force once a marketing and a sales leader sign off."""
+
+    handoff = models.ForeignKey(HandoffPair, on_delete=models.PROTECT, related_name="agreements")
+    version = models.PositiveIntegerField()
+    criteria = models.TextField("qualification criteria", blank=True)
+    accept_within_hours = models.DecimalField(
+        max_digits=6, decimal_places=2, validators=[MinValueValidator(Decimal("0.25"))],
+        help_text="Working hours to accept or reject.",
+    )  # fmt: skip
+    first_touch_within_hours = models.DecimalField(
+        max_digits=6, decimal_places=2, validators=[MinValueValidator(Decimal("0.25"))],
+        help_text="Working hours from the offer to the first touch.",
+    )  # fmt: skip
+    min_touches = models.PositiveIntegerField(default=3)
+    touches_within_days = models.PositiveIntegerField(
+        default=10, validators=[MinValueValidator(1)], help_text="Calendar days."
+    )
+    work_within_days = models.PositiveIntegerField(
+        default=30,
+        validators=[MinValueValidator(1)],
+        help_text="Calendar days from the offer to a disposition.",
+    )
+    warn_before_hours = models.DecimalField(
+        max_digits=6, decimal_places=2, default=Decimal(2),
+        help_text="Working hours before a due time to warn the assignee; 0 for no warning.",
+    )  # fmt: skip
+    created_at = models.DateTimeField(default=timezone.now)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    marketing_signoff_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    marketing_signoff_at = models.DateTimeField(null=True, blank=True)
+    sales_signoff_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    sales_signoff_at = models.DateTimeField(null=True, blank=True)
+    # Set when the second sign-off lands; the newest effective version is in force.
+    effective_at = models.DateTimeField(null=True, blank=True, db_index=True)
+
+    class Meta:
+        ordering = ["handoff", "-version"]
+        constraints = [
+            models.UniqueConstraint(fields=["handoff", "version"], name="agreement_unique_version"),
+        ]
+
+    def __str__(self):
+        return f"{self.handoff.key} v{self.version}"
+
+
+class SlaStep(models.Model):
+    """One rung of an agreement's breach ladder: `after_hours` working hours past a due time."""
+
+    agreement = models.ForeignKey(SlaAgreement, on_delete=models.CASCADE, related_name="steps")
+    clock = models.CharField(max_length=20, choices=SlaClock.choices)
+    after_hours = models.DecimalField(max_digits=6, decimal_places=2, default=Decimal(0))
+    action = models.CharField(max_length=20, choices=BreachAction.choices)
+
+    class Meta:
+        ordering = ["clock", "after_hours"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["agreement", "clock", "after_hours"], name="slastep_unique_rung"
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.get_clock_display()} +{self.after_hours}h: {self.get_action_display()}"
+
+
+class RoutingStrategy(models.TextChoices):
+    USER = "user", "A named user"
+    QUEUE = "queue", "Team queue (a point of contact assigns)"
+    WEIGHTED = "weighted", "Round-robin, weighted"
+    LEAST_OPEN = "least_open", "Round-robin, fewest open offers"
+
+
+class RoutingRule(models.Model):
+    """Ordered rules per handoff; the first whose conditions all hold routes the offer.
+
+    An empty condition matches everything.
+    """
+
+    handoff = models.ForeignKey(HandoffPair, on_delete=models.CASCADE, related_name="rules")
+    position = models.PositiveIntegerField(default=0)
+    name = models.CharField(max_length=100)
+    active = models.BooleanField(default=True)
+    countries = models.JSONField(default=list, blank=True, help_text="ISO-2 codes.")
+    regions = models.JSONField(default=list, blank=True)
+    industries = models.JSONField(default=list, blank=True)
+    sources = models.JSONField(default=list, blank=True)
+    campaigns = models.ManyToManyField(Campaign, blank=True, related_name="+")
+    employees_min = models.PositiveIntegerField(null=True, blank=True)
+    employees_max = models.PositiveIntegerField(null=True, blank=True)
+    score_min = models.IntegerField(null=True, blank=True)
+    score_max = models.IntegerField(null=True, blank=True)
+    strategy = models.CharField(max_length=20, choices=RoutingStrategy.choices)
+    target_user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    target_team = models.ForeignKey(
+        Team, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    # Round-robin clock: the start tag of the last pick (start-time fair queueing).
+    virtual_time = models.FloatField(default=0.0)
+
+    class Meta:
+        ordering = ["handoff", "position", "id"]
+        constraints = [
+            models.CheckConstraint(
+                condition=(
+                    Q(strategy="user", target_user__isnull=False)
+                    | (~Q(strategy="user") & Q(target_team__isnull=False))
+                ),
+                name="routingrule_has_target",
+            ),
+        ]
+
+    def __str__(self):
+        return self.name
+
+
+class RepProfile(models.Model):
+    """A member's routing settings: weight, caps and time away."""
+
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="rep_profile"
+    )
+    weight = models.PositiveIntegerField(default=1, validators=[MinValueValidator(1)])
+    max_open_offers = models.PositiveIntegerField(
+        null=True, blank=True, help_text="Pending offers at once; empty for no cap."
+    )
+    max_offers_per_day = models.PositiveIntegerField(null=True, blank=True)
+    away_from = models.DateField(null=True, blank=True)
+    away_until = models.DateField(null=True, blank=True, help_text="Last day away.")
+    accepts_routing = models.BooleanField(default=True, help_text="Takes part in round-robin.")
+    email_digest = models.BooleanField(
+        default=False, help_text="One daily email instead of one per notification."
+    )
+
+    def __str__(self):
+        return f"{self.user} (weight {self.weight})"
+
+
+class RotationState(models.Model):
+    """A member's place in one rule's rotation: the virtual finish time of their last lead."""
+
+    rule = models.ForeignKey(RoutingRule, on_delete=models.CASCADE, related_name="rotation")
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    virtual_finish = models.FloatField(default=0.0)
+    assigned = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["rule", "user"], name="rotation_unique_member"),
+        ]
+
+    def __str__(self):
+        return f"{self.user} in {self.rule}: {self.assigned} assigned"
+
+
+class OfferStatus(models.TextChoices):
+    PENDING = "pending", "Pending"
+    ACCEPTED = "accepted", "Accepted"
+    REJECTED = "rejected", "Rejected"
+    EXPIRED = "expired", "Expired"
+    WITHDRAWN = "withdrawn", "Withdrawn"
+
+
+class Offer(models.Model):
+    handoff = models.ForeignKey(HandoffPair, on_delete=models.PROTECT, related_name="offers")
+    lead = models.ForeignKey(Lead, on_delete=models.PROTECT, related_name="offers")
+    status = models.CharField(
+        max_length=20, choices=OfferStatus.choices, default=OfferStatus.PENDING
+    )
+    agreement = models.ForeignKey(
+        SlaAgreement, null=True, blank=True, on_delete=models.PROTECT, related_name="offers"
+    )
+    offered_at = models.DateTimeField(default=timezone.now)
+    offered_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    transition = models.ForeignKey(
+        StageTransition, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    # Routing: to a person, or to a team's queue until someone claims or is assigned it.
+    queue = models.ForeignKey(
+        Team, null=True, blank=True, on_delete=models.PROTECT, related_name="queued_offers"
+    )
+    assignee = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="offers",
+    )
+    rule = models.ForeignKey(
+        RoutingRule, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    routed_at = models.DateTimeField(null=True, blank=True)
+    assigned_at = models.DateTimeField(null=True, blank=True)
+    routing = models.JSONField(default=list, blank=True, help_text="Each routing decision.")
+    # Due times of the agreement's clocks; the sweep works from SlaTimer rows.
+    accept_due_at = models.DateTimeField(null=True, blank=True)
+    first_touch_due_at = models.DateTimeField(null=True, blank=True)
+    touches_due_at = models.DateTimeField(null=True, blank=True)
+    work_due_at = models.DateTimeField(null=True, blank=True)
+    decided_at = models.DateTimeField(null=True, blank=True)
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    reason = models.ForeignKey(
+        ReasonCode, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    note = models.TextField(blank=True)
+    first_touch_at = models.DateTimeField(null=True, blank=True)
+    touch_count = models.PositiveIntegerField(default=0)
+    escalated_at = models.DateTimeField(null=True, blank=True)
+    # The lead left the receiving side (dispositioned, recycled): its clocks stop.
+    closed_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-offered_at"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["lead"], condition=Q(status="pending"), name="offer_one_open_per_lead"
+            ),
+        ]
+        indexes = [
+            models.Index(fields=["assignee", "status"], name="offer_assignee_status"),
+            models.Index(fields=["queue", "status"], name="offer_queue_status"),
+            models.Index(fields=["handoff", "offered_at"], name="offer_handoff_offered"),
+            models.Index(fields=["lead", "offered_at"], name="offer_lead_offered"),
+        ]
+
+    def __str__(self):
+        return f"{self.handoff.key} offer of lead {self.lead_id} ({self.status})"
+
+    @property
+    def is_open(self) -> bool:
+        return self.status == OfferStatus.PENDING
+
+
+class SlaTimer(models.Model):
+    """One scheduled SLA action of one offer. Fired or cancelled exactly once, by the sweep."""
+
+    class Kind(models.TextChoices):
+        WARNING = "warning", "Warning"
+        BREACH = "breach", "Breach"
+
+    offer = models.ForeignKey(Offer, on_delete=models.CASCADE, related_name="timers")
+    clock = models.CharField(max_length=20, choices=SlaClock.choices)
+    kind = models.CharField(max_length=10, choices=Kind.choices)
+    action = models.CharField(max_length=20, choices=BreachAction.choices, blank=True)
+    step = models.ForeignKey(SlaStep, null=True, blank=True, on_delete=models.SET_NULL)
+    due_at = models.DateTimeField()
+    fired_at = models.DateTimeField(null=True, blank=True)
+    cancelled_at = models.DateTimeField(null=True, blank=True)
+    outcome = models.TextField(blank=True)
+
+    class Meta:
+        ordering = ["due_at"]
+        indexes = [
+            # The sweep's query: what is due and still waiting.
+            models.Index(
+                fields=["due_at"],
+                condition=Q(fired_at__isnull=True, cancelled_at__isnull=True),
+                name="slatimer_waiting_due",
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.clock} {self.kind} of offer {self.offer_id} due {self.due_at:%Y-%m-%d %H:%M}"
+
+
+class Touch(models.Model):
+    class Kind(models.TextChoices):
+        CALL = "call", "Call"
+        EMAIL = "email", "Email"
+        MEETING = "meeting", "Meeting"
+        SOCIAL = "social", "Social"
+
+    class Outcome(models.TextChoices):
+        CONNECTED = "connected", "Connected"
+        LEFT_VOICEMAIL = "voicemail", "Left voicemail"
+        NO_ANSWER = "no_answer", "No answer"
+        SENT = "sent", "Sent"
+        REPLIED = "replied", "Replied"
+        BOUNCED = "bounced", "Bounced"
+        HELD = "held", "Meeting held"
+        NO_SHOW = "no_show", "No show"
+
+    lead = models.ForeignKey(Lead, on_delete=models.PROTECT, related_name="touches")
+    offer = models.ForeignKey(
+        Offer, null=True, blank=True, on_delete=models.PROTECT, related_name="touches"
+    )
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    kind = models.CharField(max_length=20, choices=Kind.choices)
+    outcome = models.CharField(max_length=20, choices=Outcome.choices, blank=True)
+    at = models.DateTimeField()
+    note = models.TextField(blank=True)
+    logged_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["at", "id"]
+        indexes = [models.Index(fields=["lead", "at"], name="touch_lead_at")]
+
+    def __str__(self):
+        return f"{self.get_kind_display()} by {self.user} at {self.at:%Y-%m-%d %H:%M}"
+
+
+class Activity(models.Model):
+    """Marketing activity: the lead's history that says why marketing thinks it is ready."""
+
+    class Kind(models.TextChoices):
+        PAGE_VISIT = "page_visit", "Page visit"
+        FORM = "form", "Form fill"
+        EMAIL_OPEN = "email_open", "Email open"
+        EMAIL_CLICK = "email_click", "Email click"
+        EVENT = "event", "Event attended"
+        DOWNLOAD = "download", "Content download"
+        WEBINAR = "webinar", "Webinar attended"
+
+    lead = models.ForeignKey(Lead, on_delete=models.PROTECT, related_name="activities")
+    kind = models.CharField(max_length=20, choices=Kind.choices)
+    at = models.DateTimeField()
+    detail = models.JSONField(default=dict, blank=True)
+    points = models.IntegerField(default=0, help_text="Score added by scoring rules.")
+    recorded_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["at", "id"]
+        verbose_name_plural = "activities"
+        indexes = [models.Index(fields=["lead", "at"], name="activity_lead_at")]
+
+    def __str__(self):
+        return f"{self.get_kind_display()} at {self.at:%Y-%m-%d %H:%M}"
+
+
+class ScoringRule(models.Model):
+    """Points an activity adds to a lead's score; `contains` narrows it by the activity's detail."""
+
+    name = models.CharField(max_length=100)
+    kind = models.CharField(max_length=20, choices=Activity.Kind.choices)
+    contains = models.CharField(
+        max_length=200, blank=True, help_text="Only when the detail mentions this (e.g. /pricing)."
+    )
+    points = models.IntegerField()
+    active = models.BooleanField(default=True)
+
+    class Meta:
+        ordering = ["kind", "name"]
+
+    def __str__(self):
+        return f"{self.name} ({self.points:+d})"
+
+
+class Disposition(models.Model):
+    """What the holder of a lead decided about it: the rep's pipeline record."""
+
+    class Kind(models.TextChoices):
+        QUALIFIED = "qualified", "Qualified"
+        RECYCLE = "recycle", "Recycle"
+        JUNK = "junk", "Junk"
+        UNABLE_TO_REACH = "unable_to_reach", "Unable to reach"
+        WON = "won", "Won"
+        LOST = "lost", "Lost"
+
+    lead = models.ForeignKey(Lead, on_delete=models.PROTECT, related_name="dispositions")
+    offer = models.ForeignKey(
+        Offer, null=True, blank=True, on_delete=models.PROTECT, related_name="dispositions"
+    )
+    kind = models.CharField(max_length=20, choices=Kind.choices)
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    at = models.DateTimeField(default=timezone.now)
+    reason = models.ForeignKey(
+        ReasonCode, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    note = models.TextField(blank=True)
+    amount = models.DecimalField(max_digits=14, decimal_places=2, null=True, blank=True)
+    close_date = models.DateField(null=True, blank=True)
+    competitor = models.CharField(max_length=200, blank=True)
+    transition = models.ForeignKey(
+        StageTransition, on_delete=models.PROTECT, related_name="+", null=True, blank=True
+    )
+
+    class Meta:
+        ordering = ["-at"]
+        indexes = [models.Index(fields=["kind", "at"], name="disposition_kind_at")]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(amount__isnull=True) | Q(amount__gte=0),
+                name="disposition_amount_not_negative",
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.get_kind_display()} of lead {self.lead_id}"
+
+
+class Notification(models.Model):
+    class Kind(models.TextChoices):
+        ASSIGNED = "assigned", "New lead assigned"
+        QUEUED = "queued", "New lead in your queue"
+        SLA_WARNING = "sla_warning", "SLA warning"
+        SLA_BREACH = "sla_breach", "SLA breached"
+        ESCALATION = "escalation", "Escalation"
+        REROUTED = "rerouted", "Lead re-routed"
+        RECYCLED = "recycled", "Lead recycled"
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="notifications"
+    )
+    kind = models.CharField(max_length=20, choices=Kind.choices)
+    offer = models.ForeignKey(Offer, null=True, blank=True, on_delete=models.CASCADE)
+    lead = models.ForeignKey(Lead, null=True, blank=True, on_delete=models.CASCADE)
+    subject = models.CharField(max_length=200)
+    body = models.TextField()
+    created_at = models.DateTimeField(default=timezone.now)
+    read_at = models.DateTimeField(null=True, blank=True)
+    emailed_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+        indexes = [
+            models.Index(fields=["user", "read_at"], name="notification_user_unread"),
+            models.Index(
+                fields=["created_at"],
+                condition=Q(emailed_at__isnull=True),
+                name="notification_unsent",
+            ),
+        ]
+
+    def __str__(self):
+        return self.subject

@@ -1,5 +1,7 @@
 """Settings for every environment; each value comes from the environment (see README)."""
 
+from celery.schedules import crontab
+
 from leadflow.env import BASE_DIR, VAR_DIR, env, is_embedded, secret_key
 
 SECRET_KEY = secret_key()
@@ -141,7 +143,13 @@ CELERY_TIMEZONE = TIME_ZONE
 CELERY_TASK_SOFT_TIME_LIMIT = 120
 CELERY_TASK_TIME_LIMIT = 180
 CELERY_BEAT_SCHEDULE_FILENAME = str(VAR_DIR / "celerybeat-schedule")
-CELERY_BEAT_SCHEDULE = {}
+CELERY_BEAT_SCHEDULE = {
+    "sla-sweep": {"task": "handoff.tasks.sla_sweep_task", "schedule": 60.0},
+    "notification-digest": {
+        "task": "handoff.tasks.notification_digest_task",
+        "schedule": crontab(hour=7, minute=0),
+    },
+}
 
 LOGGING = {
     "version": 1,

@@ -1,0 +1,218 @@
+"""SLA agreements (versioned, signed by both sides) and their timers, swept from the database."""
+
+from __future__ import annotations
+
+import datetime
+from decimal import Decimal
+
+from django.db import transaction
+from django.db.models import Max, Q
+from django.utils import timezone
+
+from funnel.models import HandoffPair, Role, Team, User
+from handoff.models import (
+    BreachAction,
+    Offer,
+    OfferStatus,
+    SlaAgreement,
+    SlaClock,
+    SlaStep,
+    SlaTimer,
+)
+from handoff.working_time import working_add
+
+NOT_A_LEADER = (
+    "Only the manager of {sender} (marketing side) or of {receiver} (sales side) "
+    "may sign off this agreement."
+)
+ALREADY_SIGNED = "The {side} side already signed off version {version}."
+AGREEMENT_SUPERSEDED = "Version {version} was superseded by a newer proposal; sign that one."
+WARNING_TOO_LONG = "The warning must come before the due time: warn_before_hours < {hours}."
+
+
+class AgreementError(Exception):
+    pass
+
+
+def agreement_current(handoff: HandoffPair) -> SlaAgreement | None:
+    """The agreement in force: the newest version signed by both sides."""
+    return (
+        SlaAgreement.objects.filter(handoff=handoff, effective_at__isnull=False)
+        .order_by("-version")
+        .first()
+    )
+
+
+@transaction.atomic
+def agreement_propose(
+    *,
+    handoff: HandoffPair,
+    actor: User | None,
+    steps: list[tuple[str, Decimal | int, str]],
+    **terms,
+) -> SlaAgreement:
+    """A new version of a handoff's terms. It is not in force until both sides sign it off."""
+    HandoffPair.objects.select_for_update().get(pk=handoff.pk)  # one new version at a time
+    last = SlaAgreement.objects.filter(handoff=handoff).aggregate(v=Max("version"))["v"] or 0
+    agreement = SlaAgreement(handoff=handoff, version=last + 1, created_by=actor, **terms)
+    agreement.full_clean()
+    warn = agreement.warn_before_hours
+    shortest = min(agreement.accept_within_hours, agreement.first_touch_within_hours)
+    if warn and warn >= shortest:
+        raise AgreementError(WARNING_TOO_LONG.format(hours=shortest))
+    agreement.save()
+    for clock, after_hours, action in steps:
+        step = SlaStep(agreement=agreement, clock=clock, after_hours=after_hours, action=action)
+        step.full_clean(exclude=["agreement"])
+        step.save()
+    return agreement
+
+
+def _leads_team(user: User, team: Team) -> bool:
+    return team.manager_id == user.pk or (user.role == Role.MANAGER and user.team_id == team.pk)
+
+
+@transaction.atomic
+def agreement_sign_off(*, agreement: SlaAgreement, actor: User) -> SlaAgreement:
+    """Record one side's sign-off; the second one puts the version in force."""
+    agreement = (
+        SlaAgreement.objects.select_for_update().select_related("handoff").get(pk=agreement.pk)
+    )
+    pair = agreement.handoff
+    newest = SlaAgreement.objects.filter(handoff=pair).aggregate(v=Max("version"))["v"]
+    if agreement.version != newest:
+        raise AgreementError(AGREEMENT_SUPERSEDED.format(version=agreement.version))
+    now = timezone.now()
+    if _leads_team(actor, pair.sending_team):
+        if agreement.marketing_signoff_at:
+            raise AgreementError(ALREADY_SIGNED.format(side="marketing", version=agreement.version))
+        agreement.marketing_signoff_by, agreement.marketing_signoff_at = actor, now
+    elif _leads_team(actor, pair.receiving_team):
+        if agreement.sales_signoff_at:
+            raise AgreementError(ALREADY_SIGNED.format(side="sales", version=agreement.version))
+        agreement.sales_signoff_by, agreement.sales_signoff_at = actor, now
+    else:
+        raise AgreementError(
+            NOT_A_LEADER.format(sender=pair.sending_team, receiver=pair.receiving_team)
+        )
+    if agreement.marketing_signoff_at and agreement.sales_signoff_at:
+        agreement.effective_at = now
+    agreement.save()
+    return agreement
+
+
+def _clock_dues(offer: Offer, agreement: SlaAgreement, start: datetime.datetime) -> dict:
+    team = offer.handoff.receiving_team
+    return {
+        SlaClock.ACCEPT: working_add(start, agreement.accept_within_hours, team),
+        SlaClock.FIRST_TOUCH: working_add(start, agreement.first_touch_within_hours, team),
+        SlaClock.TOUCHES: start + datetime.timedelta(days=agreement.touches_within_days),
+        SlaClock.WORK: start + datetime.timedelta(days=agreement.work_within_days),
+    }
+
+
+def timers_schedule(*, offer: Offer, start: datetime.datetime) -> None:
+    """Set the offer's due times from `start` and create its warning and breach timers."""
+    agreement = offer.agreement
+    if agreement is None:
+        return
+    team = offer.handoff.receiving_team
+    dues = _clock_dues(offer, agreement, start)
+    offer.accept_due_at = dues[SlaClock.ACCEPT]
+    offer.first_touch_due_at = dues[SlaClock.FIRST_TOUCH]
+    offer.touches_due_at = dues[SlaClock.TOUCHES]
+    offer.work_due_at = dues[SlaClock.WORK]
+    timers = []
+    if agreement.warn_before_hours:
+        for clock, within in (
+            (SlaClock.ACCEPT, agreement.accept_within_hours),
+            (SlaClock.FIRST_TOUCH, agreement.first_touch_within_hours),
+        ):
+            warn_at = working_add(start, within - agreement.warn_before_hours, team)
+            timers.append(SlaTimer(offer=offer, clock=clock, kind="warning", due_at=warn_at))
+    for step in agreement.steps.all():
+        timers.append(
+            SlaTimer(
+                offer=offer,
+                clock=step.clock,
+                kind="breach",
+                action=step.action,
+                step=step,
+                due_at=working_add(dues[step.clock], step.after_hours, team),
+            )
+        )
+    SlaTimer.objects.bulk_create(timers)
+
+
+def timers_cancel(*, offer: Offer, clocks: list[str] | None = None, why: str) -> int:
+    waiting = SlaTimer.objects.filter(offer=offer, fired_at__isnull=True, cancelled_at__isnull=True)
+    if clocks is not None:
+        waiting = waiting.filter(clock__in=clocks)
+    return waiting.update(cancelled_at=timezone.now(), outcome=why)
+
+
+def _still_due(timer: SlaTimer, offer: Offer) -> bool:
+    """A timer acts only while its condition holds, whatever cancelled it or not."""
+    if offer.closed_at or offer.status not in (OfferStatus.PENDING, OfferStatus.ACCEPTED):
+        return False
+    agreement = offer.agreement
+    return {
+        SlaClock.ACCEPT: offer.status == OfferStatus.PENDING,
+        SlaClock.FIRST_TOUCH: offer.first_touch_at is None,
+        SlaClock.TOUCHES: agreement is not None and offer.touch_count < agreement.min_touches,
+        SlaClock.WORK: True,
+    }[timer.clock]
+
+
+def timer_fire(*, timer: SlaTimer, now: datetime.datetime) -> str:
+    """Take the timer's action once. The caller holds the timer's row lock, in a transaction."""
+    from handoff.services import offers
+
+    # Claim it first: if another sweep (or an earlier, dead one) got here, do nothing.
+    claimed = SlaTimer.objects.filter(
+        pk=timer.pk, fired_at__isnull=True, cancelled_at__isnull=True
+    ).update(fired_at=now)
+    if not claimed:
+        return "already handled"
+    offer = Offer.objects.select_for_update().get(pk=timer.offer_id)
+    if not _still_due(timer, offer):
+        outcome = "condition met before it was due"
+        SlaTimer.objects.filter(pk=timer.pk).update(
+            fired_at=None, cancelled_at=now, outcome=outcome
+        )
+        return outcome
+    clock = timer.get_clock_display().lower()
+    if timer.kind == SlaTimer.Kind.WARNING:
+        outcome = offers.offer_warn(offer=offer, clock=clock)
+    elif timer.action == BreachAction.REMIND:
+        outcome = offers.offer_remind(offer=offer, clock=clock)
+    elif timer.action == BreachAction.ESCALATE:
+        outcome = offers.offer_escalate(offer=offer, clock=clock, now=now)
+    elif timer.action == BreachAction.REROUTE:
+        outcome = offers.offer_reroute(offer=offer, clock=clock, now=now)
+    else:
+        outcome = offers.offer_expire(offer=offer, clock=clock, now=now)
+    SlaTimer.objects.filter(pk=timer.pk).update(outcome=outcome)
+    return outcome
+
+
+def sla_sweep(*, now: datetime.datetime | None = None, batch_size: int = 100) -> int:
+    """Fire every waiting timer that is due, in batches. Returns the number handled.
+
+    Each batch is one transaction that locks its timers with SKIP LOCKED, so sweeps in several
+    workers share the work, and a sweep that dies mid-batch leaves the batch for the next one.
+    """
+    now = now or timezone.now()
+    handled = 0
+    while True:
+        with transaction.atomic():
+            due = list(
+                SlaTimer.objects.select_for_update(skip_locked=True)
+                .filter(Q(fired_at__isnull=True) & Q(cancelled_at__isnull=True), due_at__lte=now)
+                .order_by("due_at", "id")[:batch_size]
+            )
+            for timer in due:
+                timer_fire(timer=timer, now=now)
+        handled += len(due)
+        if len(due) < batch_size:
+            return handled

@@ -1,0 +1,262 @@
+"""What happens to a lead after the handoff: touches, marketing activity, dispositions."""
+
+from __future__ import annotations
+
+import datetime
+from decimal import Decimal
+
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.db.models import F, Q
+from django.utils import timezone
+
+from funnel.models import (
+    Lead,
+    ReasonCode,
+    ReasonPurpose,
+    Role,
+    Stage,
+    StageKind,
+    StageMove,
+    User,
+)
+from funnel.services import lead_transition
+from handoff.models import (
+    Activity,
+    Disposition,
+    Offer,
+    OfferStatus,
+    ScoringRule,
+    SlaClock,
+    Touch,
+)
+from handoff.services import sla
+
+NOT_THE_HOLDER = "Only the lead's owner, their team's manager or an admin may do this."
+TOUCH_IN_FUTURE = "A touch cannot be logged in the future."
+CANNOT_QUALIFY = "A lead in {stage} has no next stage to be qualified into."
+NO_STAGE_OF_KIND = "The funnel has no active {kind} stage."
+REASON_NEEDED = "A {disposition} disposition needs a {purpose} reason."
+TOO_FEW_TOUCHES = (
+    "Unable to reach needs at least {needed} touches under the agreement; this lead has {count}."
+)
+AMOUNT_NEEDED = "A won disposition needs the amount won."
+NEGATIVE_AMOUNT = "The amount cannot be negative."
+NOT_HELD = "This lead is not held by sales or the inside team (no owner)."
+UNABLE_TO_REACH_REASON = "unable_to_reach"
+
+# Touch time may run slightly ahead of the server's clock (a phone's clock, say).
+CLOCK_SKEW = datetime.timedelta(minutes=5)
+
+
+class WorkError(Exception):
+    code = "refused"
+
+
+class WorkForbidden(WorkError):
+    code = "forbidden"
+
+
+def lead_offer_active(lead: Lead) -> Offer | None:
+    """The offer under which the lead is being worked: pending or accepted, not yet closed."""
+    return (
+        Offer.objects.filter(
+            lead=lead, status__in=[OfferStatus.PENDING, OfferStatus.ACCEPTED], closed_at=None
+        )
+        .select_related("agreement")
+        .order_by("-offered_at")
+        .first()
+    )
+
+
+def lead_may_work(lead: Lead, user: User, offer: Offer | None = None) -> bool:
+    """The owner, the assignee of its open offer, the owning team's manager, or an admin."""
+    from funnel.models import Team
+
+    if user.effective_role in (Role.ADMIN, Role.INTEGRATION):
+        return True
+    if lead.owner_id == user.pk or (offer is not None and offer.assignee_id == user.pk):
+        return True
+    return lead.team_id is not None and (
+        Team.objects.filter(pk=lead.team_id, manager=user).exists()
+        or (user.role == Role.MANAGER and user.team_id == lead.team_id)
+    )
+
+
+@transaction.atomic
+def touch_log(
+    *,
+    lead: Lead,
+    actor: User,
+    kind: str,
+    at: datetime.datetime | None = None,
+    outcome: str = "",
+    note: str = "",
+) -> Touch:
+    """Log a call, email or meeting; the first touch and the touch count move the SLA clocks."""
+    lead = Lead.objects.select_for_update().get(pk=lead.pk)
+    offer = lead_offer_active(lead)
+    if not lead_may_work(lead, actor, offer):
+        raise WorkForbidden(NOT_THE_HOLDER)
+    at = at or timezone.now()
+    if at > timezone.now() + CLOCK_SKEW:
+        raise ValidationError({"at": TOUCH_IN_FUTURE})
+    touch = Touch(lead=lead, offer=offer, user=actor, kind=kind, outcome=outcome, at=at, note=note)
+    touch.full_clean()
+    touch.save()
+    if offer is not None:
+        Offer.objects.filter(pk=offer.pk).update(touch_count=F("touch_count") + 1)
+        Offer.objects.filter(
+            Q(first_touch_at__isnull=True) | Q(first_touch_at__gt=at), pk=offer.pk
+        ).update(first_touch_at=at)
+        offer.refresh_from_db(fields=["touch_count", "first_touch_at"])
+        sla.timers_cancel(offer=offer, clocks=[SlaClock.FIRST_TOUCH], why="touched")
+        if offer.agreement and offer.touch_count >= offer.agreement.min_touches:
+            sla.timers_cancel(offer=offer, clocks=[SlaClock.TOUCHES], why="enough touches")
+    return touch
+
+
+def _score_points(kind: str, detail: dict) -> int:
+    text = str(detail).lower()
+    return sum(
+        rule.points
+        for rule in ScoringRule.objects.filter(kind=kind, active=True)
+        if not rule.contains or rule.contains.lower() in text
+    )
+
+
+@transaction.atomic
+def activity_record(
+    *, lead: Lead, kind: str, at: datetime.datetime, detail: dict | None = None
+) -> Activity:
+    """Store a marketing activity in the lead's history and add the points scoring rules give."""
+    detail = detail or {}
+    activity = Activity(lead=lead, kind=kind, at=at, detail=detail)
+    activity.full_clean(exclude=["points"])
+    activity.points = _score_points(kind, detail)
+    activity.save()
+    if activity.points:
+        Lead.objects.filter(pk=lead.pk).update(
+            score=F("score") + activity.points, updated_at=timezone.now()
+        )
+    return activity
+
+
+def _stage_of_kind(kind: str) -> Stage:
+    stage = Stage.objects.filter(kind=kind, active=True).order_by("position").first()
+    if stage is None:
+        raise WorkError(NO_STAGE_OF_KIND.format(kind=kind))
+    return stage
+
+
+def _next_stage(stage: Stage) -> Stage:
+    """Where "qualified" takes a lead: the nearest open stage after it that it may move to.
+
+    Accepted stages of handoffs are skipped: they are entered only by accepting an offer.
+    """
+    move = (
+        StageMove.objects.filter(
+            from_stage=stage,
+            to_stage__kind=StageKind.OPEN,
+            to_stage__active=True,
+            to_stage__position__gt=stage.position,
+            to_stage__handoff_accepted__isnull=True,
+        )
+        .select_related("to_stage")
+        .order_by("to_stage__position")
+        .first()
+    )
+    if move is None:
+        raise WorkError(CANNOT_QUALIFY.format(stage=stage))
+    return move.to_stage
+
+
+def _reason_of(reason: ReasonCode | None, purpose: str, disposition: str) -> ReasonCode:
+    if reason is None or reason.purpose != purpose:
+        raise ValidationError(
+            {"reason": REASON_NEEDED.format(disposition=disposition, purpose=purpose)}
+        )
+    return reason
+
+
+@transaction.atomic
+def lead_disposition(
+    *,
+    lead: Lead,
+    actor: User,
+    disposition: str,
+    reason: ReasonCode | None = None,
+    note: str = "",
+    amount: Decimal | None = None,
+    close_date: datetime.date | None = None,
+    competitor: str = "",
+) -> Disposition:
+    """Record what the holder decided about a lead, and move it where that decision leads.
+
+    qualified → the next stage (QIA → MQL, SAL → SQL); recycle → nurture, with a reason;
+    junk → disqualified, with a reason; unable to reach → recycle, once the agreed touches are
+    logged; won / lost → closed, passing through SQL first if the lead was only accepted.
+    """
+    kinds = Disposition.Kind
+    lead = Lead.objects.select_related("stage").get(pk=lead.pk)
+    offer = lead_offer_active(lead)
+    if lead.owner_id is None and actor.effective_role not in (Role.ADMIN, Role.INTEGRATION):
+        raise WorkError(NOT_HELD)
+    if not lead_may_work(lead, actor, offer):
+        raise WorkForbidden(NOT_THE_HOLDER)
+    if amount is not None and amount < 0:
+        raise ValidationError({"amount": NEGATIVE_AMOUNT})
+
+    if disposition == kinds.QUALIFIED:
+        targets = [_next_stage(lead.stage)]
+    elif disposition == kinds.RECYCLE:
+        reason = _reason_of(reason, ReasonPurpose.RECYCLE, disposition)
+        targets = [_stage_of_kind(StageKind.RECYCLE)]
+    elif disposition == kinds.JUNK:
+        reason = _reason_of(reason, ReasonPurpose.DISQUALIFY, disposition)
+        targets = [_stage_of_kind(StageKind.DISQUALIFIED)]
+    elif disposition == kinds.UNABLE_TO_REACH:
+        needed = offer.agreement.min_touches if offer and offer.agreement else 1
+        count = offer.touch_count if offer else 0
+        if count < needed:
+            raise WorkError(TOO_FEW_TOUCHES.format(needed=needed, count=count))
+        reason = ReasonCode.objects.filter(
+            purpose=ReasonPurpose.RECYCLE, code=UNABLE_TO_REACH_REASON
+        ).first()
+        targets = [_stage_of_kind(StageKind.RECYCLE)]
+    elif disposition in (kinds.WON, kinds.LOST):
+        if disposition == kinds.WON and amount is None:
+            raise ValidationError({"amount": AMOUNT_NEEDED})
+        if disposition == kinds.LOST:
+            reason = _reason_of(reason, ReasonPurpose.LOST, disposition)
+        closed = _stage_of_kind(StageKind.WON if disposition == kinds.WON else StageKind.LOST)
+        direct = StageMove.objects.filter(from_stage=lead.stage, to_stage=closed).exists()
+        targets = [closed] if direct else [_next_stage(lead.stage), closed]
+    else:
+        raise ValidationError({"disposition": f"Unknown disposition '{disposition}'."})
+
+    move = None
+    for target in targets:
+        last = target == targets[-1]
+        move = lead_transition(
+            lead=lead,
+            to=target,
+            actor=actor,
+            reason=reason if last else None,
+            note=note if last else "",
+        )
+    if targets[-1].kind in (StageKind.RECYCLE, StageKind.DISQUALIFIED):
+        Lead.objects.filter(pk=lead.pk).update(owner=None)
+    return Disposition.objects.create(
+        lead=lead,
+        offer=offer,
+        kind=disposition,
+        actor=actor,
+        at=move.at,
+        reason=reason,
+        note=note,
+        amount=amount,
+        close_date=close_date or (timezone.localdate() if disposition == kinds.WON else None),
+        competitor=competitor,
+        transition=move,
+    )

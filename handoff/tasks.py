@@ -1,0 +1,34 @@
+"""Celery tasks: thin interfaces that load by id and call a service."""
+
+from celery import shared_task
+
+
+@shared_task(soft_time_limit=30, time_limit=60, autoretry_for=(Exception,), retry_backoff=True,
+             max_retries=5)  # fmt: skip
+def offer_route_task(offer_id: int) -> None:
+    from handoff.services.offers import offer_route
+
+    offer_route(offer_id=offer_id)
+
+
+@shared_task(soft_time_limit=50, time_limit=58)
+def sla_sweep_task() -> int:
+    """Every minute (beat). Several may run at once; each timer fires once."""
+    from handoff.services.sla import sla_sweep
+
+    return sla_sweep()
+
+
+@shared_task(soft_time_limit=30, time_limit=60, autoretry_for=(Exception,), retry_backoff=True,
+             max_retries=8)  # fmt: skip
+def notification_email_task(notification_id: int) -> None:
+    from handoff.services.notifications import notification_email
+
+    notification_email(notification_id=notification_id)
+
+
+@shared_task(soft_time_limit=300, time_limit=360)
+def notification_digest_task() -> int:
+    from handoff.services.notifications import notification_digest_send
+
+    return notification_digest_send()
