@@ -255,8 +255,11 @@ def test_a_transition_row_cannot_be_changed_or_deleted(funnel):
         "UPDATE funnel_stagetransition SET note = 'rewritten' WHERE id = %s",
         "DELETE FROM funnel_stagetransition WHERE id = %s",
     ):
-        with pytest.raises(DatabaseError, match="append_only"), transaction.atomic():
-            with connection.cursor() as cursor:
-                cursor.execute(sql, [move.pk])
+        with (
+            pytest.raises(DatabaseError, match="append_only"),
+            transaction.atomic(),
+            connection.cursor() as cursor,
+        ):
+            cursor.execute(sql, [move.pk])
 
     assert StageTransition.objects.get(pk=move.pk).note == ""
