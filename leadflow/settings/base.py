@@ -136,6 +136,8 @@ else:
         "processed_folder": str(_processed),
         "store_processed": False,
     }
+# One queue name per installation, so installations (or test runs) can share a Redis.
+CELERY_TASK_DEFAULT_QUEUE = env.str("CELERY_QUEUE", default="leadflow")
 CELERY_TASK_IGNORE_RESULT = True
 CELERY_TASK_SERIALIZER = "json"
 CELERY_ACCEPT_CONTENT = ["json"]
