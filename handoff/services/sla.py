@@ -216,3 +216,21 @@ def sla_sweep(*, now: datetime.datetime | None = None, batch_size: int = 100) ->
         handled += len(due)
         if len(due) < batch_size:
             return handled
+
+
+def agreement_revise(*, agreement: SlaAgreement, actor: User | None) -> SlaAgreement:
+    """A new, unsigned version with the same terms and ladder, for leaders to edit and sign."""
+    terms = {
+        field: getattr(agreement, field)
+        for field in (
+            "criteria",
+            "accept_within_hours",
+            "first_touch_within_hours",
+            "min_touches",
+            "touches_within_days",
+            "work_within_days",
+            "warn_before_hours",
+        )
+    }
+    steps = [(s.clock, s.after_hours, s.action) for s in agreement.steps.all()]
+    return agreement_propose(handoff=agreement.handoff, actor=actor, steps=steps, **terms)
