@@ -20,6 +20,8 @@ def manage(*args: str) -> None:
 def prepare() -> None:
     manage("migrate", "--noinput", "-v", "1")
     manage("setup_funnel")
+    # Logins first, so the demo data gives them leads; their passwords are printed last.
+    subprocess.run([PYTHON, "manage.py", "demo_users"], check=True, stdout=subprocess.DEVNULL)
     manage("seed_demo", "--if-empty")  # the first run only: never adds to real data
     manage("collectstatic", "--noinput", "-v", "0")
     manage("demo_users")

@@ -31,7 +31,7 @@ class Command(BaseCommand):
                 if User.objects.filter(username=username).exists():
                     continue
                 saved[username] = secrets.token_urlsafe(9)
-                User.objects.create_user(
+                user = User.objects.create_user(
                     username=username,
                     password=saved[username],
                     email=f"{username}@leadflow.local",
@@ -40,6 +40,8 @@ class Command(BaseCommand):
                     is_staff=role in (Role.ADMIN, Role.MARKETING, Role.MANAGER),
                     is_superuser=role == Role.ADMIN,
                 )
+                if role == Role.MANAGER:
+                    Team.objects.filter(pk=user.team_id, manager__isnull=True).update(manager=user)
         VAR_DIR.mkdir(parents=True, exist_ok=True)
         path.write_text(json.dumps(saved, indent=2))
         path.chmod(0o600)
