@@ -30,6 +30,14 @@ def default_working_days() -> list[int]:
     return [0, 1, 2, 3, 4]  # Monday to Friday, as datetime.weekday() numbers them
 
 
+def default_workday_start() -> datetime.time:
+    return datetime.time(9, 0)
+
+
+def default_workday_end() -> datetime.time:
+    return datetime.time(17, 0)
+
+
 class Team(models.Model):
     key = models.SlugField(max_length=50, unique=True, help_text="Stable key used by the API.")
     name = models.CharField(max_length=100)
@@ -42,8 +50,8 @@ class Team(models.Model):
     )
     # The team's clock: SLA terms of handoffs this team receives run on it.
     time_zone = models.CharField(max_length=64, default="UTC")
-    workday_start = models.TimeField(default=datetime.time(9, 0))
-    workday_end = models.TimeField(default=datetime.time(17, 0))
+    workday_start = models.TimeField(default=default_workday_start)
+    workday_end = models.TimeField(default=default_workday_end)
     working_days = models.JSONField(
         default=default_working_days, help_text="Weekday numbers, Monday = 0."
     )

@@ -236,6 +236,31 @@ def lead_clean_fields(fields: dict[str, Any]) -> dict[str, Any]:
     return cleaned
 
 
+# What a person or an integration may edit directly. Stage, owner and score change only through
+# their own services (moves, handoffs, scoring).
+CONTACT_FIELDS = LEAD_FIELDS - {"score"}
+
+
+@transaction.atomic
+def lead_update(*, lead: Lead, actor: User | None, fields: dict[str, Any]) -> Lead:
+    """Change a lead's contact fields; only the columns that changed are written."""
+    refused = sorted(set(fields) & (LEAD_FIELDS - CONTACT_FIELDS))
+    if refused:
+        raise ValidationError({name: "Changes only through its own action." for name in refused})
+    cleaned = lead_clean_fields(fields)
+    current = Lead.objects.select_for_update().get(pk=lead.pk)
+    changed = [name for name, value in cleaned.items() if getattr(current, name) != value]
+    for name in changed:
+        setattr(current, name, cleaned[name])
+    if not changed:
+        return current
+    current.full_clean(exclude=["stage", "team", "owner"], validate_constraints=True)
+    current.updated_at = timezone.now()
+    # Only these columns: a full save could undo a stage move made meanwhile.
+    current.save(update_fields=[*changed, "updated_at"])
+    return current
+
+
 @transaction.atomic
 def lead_create(
     *,

@@ -1,0 +1,739 @@
+"""Admin for the people who run the funnel: marketers, sales managers and admins.
+
+A lead's stage, its team and its stage history are written only by funnel.services
+(lead_create, lead_transition): here they are read-only, and history can be neither changed
+nor deleted. Rows that history refers to are retired (Active unticked), not deleted.
+"""
+
+from __future__ import annotations
+
+from django import forms
+from django.contrib import admin
+from django.contrib.admin.widgets import RelatedFieldWidgetWrapper
+from django.contrib.auth.admin import UserAdmin
+from django.db import models
+from django.db.models import Count, F, ForeignObjectRel, Q
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.formats import date_format
+from django.utils.html import format_html
+
+from .forms import (
+    WEEKDAYS,
+    CampaignForm,
+    HandoffPairForm,
+    LeadAddForm,
+    LeadForm,
+    StageForm,
+    StageMoveForm,
+    StageMoveInlineFormSet,
+    TeamForm,
+    TerritoryForm,
+)
+from .models import (
+    Campaign,
+    HandoffPair,
+    Lead,
+    ReasonCode,
+    ReasonPurpose,
+    Role,
+    Stage,
+    StageMove,
+    StageTransition,
+    Team,
+    Territory,
+    User,
+)
+from .services import lead_create, lead_update
+
+EMPTY = "-"  # as the admin shows empty values
+
+# Lead fields the admin may write on an existing lead: never stage, team or their timestamps.
+
+DELETE_REFUSED = "{obj}: {kinds} refer to it. {hint}"
+RETIRE_HINT = "Retire it instead: untick Active."
+DEACTIVATE_HINT = "Deactivate the account instead: untick Active."
+KEEP_HINT = "It stays, so the record stays complete."
+
+# A rate is at most "1.000": a narrow box keeps the handoff list on one screen.
+RATE_INPUT = {
+    models.DecimalField: {
+        "widget": forms.NumberInput(attrs={"min": 0, "max": 1, "style": "width: 6em"})
+    }
+}
+
+
+def _changelist_link(model, label: str, **filters) -> str:
+    url = reverse(f"admin:{model._meta.app_label}_{model._meta.model_name}_changelist")
+    query = "&".join(f"{name}={value}" for name, value in filters.items())
+    return format_html('<a href="{}?{}">{}</a>', url, query, label)
+
+
+def _percent(rate) -> str:
+    return f"{(rate * 100).normalize():f} %" if rate is not None else EMPTY
+
+
+def _labels(values, choices) -> str:
+    names = dict(choices)
+    return ", ".join(str(names.get(value, value)) for value in values) or EMPTY
+
+
+def _weekdays(days) -> str:
+    names = dict(WEEKDAYS)
+    return ", ".join(names.get(day, str(day))[:3] for day in sorted(days)) or EMPTY
+
+
+class StableKeyMixin:
+    """The key is how the API and integrations name a row: set once, when the row is added."""
+
+    stable_fields = ("key",)
+
+    def get_readonly_fields(self, request, obj=None):
+        fields = tuple(super().get_readonly_fields(request, obj))
+        return fields + self.stable_fields if obj is not None else fields
+
+
+class HistoryProtectedDeleteMixin:
+    """Refuses to delete a row that protected rows refer to (leads, history, offers...).
+
+    Django's delete confirmation otherwise loads and lists every protected row: for a stage
+    holding a million leads that page would not render. One indexed EXISTS per relation
+    answers instead, and the message says what to do.
+    """
+
+    delete_hint = RETIRE_HINT
+
+    def delete_blockers(self, obj) -> list[str]:
+        kinds = set()
+        # Hidden relations too: history refers to stages and users with related_name="+".
+        for relation in obj._meta.get_fields(include_hidden=True):
+            if not isinstance(relation, ForeignObjectRel) or relation.many_to_many:
+                continue
+            if relation.on_delete not in (models.PROTECT, models.RESTRICT):
+                continue
+            name = str(relation.related_model._meta.verbose_name_plural)
+            referring = relation.related_model._base_manager.filter(**{relation.field.name: obj})
+            if name not in kinds and referring.exists():
+                kinds.add(name)
+        if not kinds:
+            return []
+        kinds = ", ".join(sorted(kinds))
+        return [DELETE_REFUSED.format(obj=obj, kinds=kinds, hint=self.delete_hint)]
+
+    def get_deleted_objects(self, objs, request):
+        blockers = [reason for obj in objs for reason in self.delete_blockers(obj)]
+        if blockers:
+            return [], {}, set(), blockers
+        return super().get_deleted_objects(objs, request)
+
+
+# Users and teams
+
+
+@admin.register(User)
+class LeadflowUserAdmin(HistoryProtectedDeleteMixin, UserAdmin):
+    delete_hint = DEACTIVATE_HINT
+    fieldsets = (
+        UserAdmin.fieldsets[0],
+        UserAdmin.fieldsets[1],
+        ("Funnel", {"fields": ("role", "team", "territory")}),
+        *UserAdmin.fieldsets[2:],
+    )
+    add_fieldsets = (
+        *UserAdmin.add_fieldsets,
+        ("Personal info", {"classes": ("wide",), "fields": ("first_name", "last_name", "email")}),
+        ("Funnel", {"classes": ("wide",), "fields": ("role", "team", "territory")}),
+    )
+    list_display = (
+        "username",
+        "first_name",
+        "last_name",
+        "email",
+        "role",
+        "team",
+        "territory",
+        "is_active",
+        "is_staff",
+    )
+    list_filter = ("role", "team", "territory", "is_active", "is_staff", "is_superuser", "groups")
+    list_select_related = ("team", "territory")
+
+    def formfield_for_dbfield(self, db_field, request, **kwargs):
+        field = super().formfield_for_dbfield(db_field, request, **kwargs)
+        if db_field.name == "role":
+            field.help_text = (
+                "Decides which stage moves the user may make. Superusers act as Admin."
+            )
+        return field
+
+
+class MemberInline(admin.TabularInline):
+    model = User
+    fk_name = "team"
+    # The username heads each row, with a link to the user.
+    fields = readonly_fields = ("full_name", "email", "role", "territory", "is_active")
+    verbose_name = "member"
+    verbose_name_plural = "Members (set a user's team on the user)"
+    extra = 0
+    can_delete = False
+    show_change_link = True
+    ordering = ("username",)
+
+    @admin.display(description="Name")
+    def full_name(self, obj):
+        return obj.get_full_name() or EMPTY
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).select_related("territory")
+
+
+class ReceivedHandoffInline(admin.TabularInline):
+    """The handoffs a team receives: their target acceptance rates are the team's commitment."""
+
+    model = HandoffPair
+    formfield_overrides = RATE_INPUT
+    fk_name = "receiving_team"
+    # The pair's name heads each row, with a link to the pair.
+    fields = ("sending_team", "offered_stage", "accepted_stage", "target", "target_rate")
+    readonly_fields = ("sending_team", "offered_stage", "accepted_stage", "target")
+    verbose_name = "handoff this team receives"
+    verbose_name_plural = "Handoffs this team receives"
+    extra = 0
+    can_delete = False
+    show_change_link = True
+
+    @admin.display(description="Target")
+    def target(self, obj):
+        return _percent(obj.target_rate)
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+    def get_queryset(self, request):
+        return (
+            super()
+            .get_queryset(request)
+            .select_related("sending_team", "offered_stage", "accepted_stage")
+        )
+
+
+@admin.register(Team)
+class TeamAdmin(StableKeyMixin, HistoryProtectedDeleteMixin, admin.ModelAdmin):
+    delete_hint = KEEP_HINT
+    form = TeamForm
+    list_display = ("name", "key", "manager", "member_count", "time_zone", "hours", "days")
+    list_select_related = ("manager",)
+    search_fields = ("name", "key")
+    autocomplete_fields = ("manager",)
+    fieldsets = (
+        (None, {"fields": ("name", "key", "manager")}),
+        (
+            "Working time",
+            {
+                "description": "The SLA clock of handoffs this team receives runs only in "
+                "its working time.",
+                "fields": ("time_zone", ("workday_start", "workday_end"), "working_days"),
+            },
+        ),
+    )
+    inlines = (ReceivedHandoffInline, MemberInline)
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).annotate(member_total=Count("members"))
+
+    @admin.display(description="Members", ordering="member_total")
+    def member_count(self, obj):
+        return _changelist_link(User, str(obj.member_total), team__id__exact=obj.pk)
+
+    @admin.display(description="Working hours")
+    def hours(self, obj):
+        return f"{obj.workday_start:%H:%M} to {obj.workday_end:%H:%M}"
+
+    @admin.display(description="Working days")
+    def days(self, obj):
+        return _weekdays(obj.working_days)
+
+
+@admin.register(Territory)
+class TerritoryAdmin(StableKeyMixin, admin.ModelAdmin):
+    form = TerritoryForm
+    list_display = ("name", "key", "country_list", "member_count")
+    search_fields = ("name", "key")
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).annotate(member_total=Count("members"))
+
+    @admin.display(description="Countries")
+    def country_list(self, obj):
+        return ", ".join(obj.countries) or EMPTY
+
+    @admin.display(description="Members", ordering="member_total")
+    def member_count(self, obj):
+        return _changelist_link(User, str(obj.member_total), territory__id__exact=obj.pk)
+
+
+# The funnel's shape: stages, moves, handoffs, reasons
+
+
+class PlainSelectsMixin:
+    """Plain stage selects in move rows: edit, add and view icons on each row only add noise."""
+
+    def formfield_for_dbfield(self, db_field, request, **kwargs):
+        field = super().formfield_for_dbfield(db_field, request, **kwargs)
+        if field is not None and isinstance(field.widget, RelatedFieldWidgetWrapper):
+            field.widget = field.widget.widget
+        return field
+
+
+class EntryMoveInline(admin.TabularInline):
+    """The move with no from-stage: whether, and by whom, new leads may start in this stage."""
+
+    model = StageMove
+    fk_name = "to_stage"
+    form = StageMoveForm
+    fields = ("roles",)
+    max_num = 1
+    extra = 0
+    verbose_name = "entry point for new leads"
+    verbose_name_plural = "Entry point for new leads (roles that may add leads in this stage)"
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).filter(from_stage__isnull=True)
+
+
+class MoveOutInline(PlainSelectsMixin, admin.TabularInline):
+    model = StageMove
+    fk_name = "from_stage"
+    form = StageMoveForm
+    formset = StageMoveInlineFormSet
+    fields = ("to_stage", "roles", "reason_purposes")
+    extra = 0
+    ordering = ("to_stage__position", "to_stage__key")
+    verbose_name = "allowed move"
+    verbose_name_plural = "Allowed moves out of this stage"
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).select_related("to_stage")
+
+
+@admin.register(Stage)
+class StageAdmin(StableKeyMixin, HistoryProtectedDeleteMixin, admin.ModelAdmin):
+    form = StageForm
+    list_display = ("key", "name", "team", "position", "kind", "active")
+    list_display_links = ("key",)
+    list_editable = ("name", "position", "active")
+    # A funnel has a dozen stages or so: no filters or search, the whole list in view.
+    list_select_related = ("team",)
+    ordering = ("position", "key")
+    fieldsets = (
+        (
+            None,
+            {"fields": ("key", "name", "team", "kind", "position", "active", "handoff", "leads")},
+        ),
+        ("Entry criteria", {"fields": ("entry_criteria",)}),
+    )
+    readonly_fields = ("handoff", "leads")
+    inlines = (EntryMoveInline, MoveOutInline)
+
+    def get_changelist_form(self, request, **kwargs):
+        # Narrow boxes, so the whole list fits beside the filters.
+        kwargs.setdefault(
+            "widgets",
+            {
+                "name": forms.TextInput(attrs={"style": "width: 14em"}),
+                "position": forms.NumberInput(attrs={"style": "width: 5em"}),
+            },
+        )
+        return super().get_changelist_form(request, **kwargs)
+
+    @admin.display(description="Handoff")
+    def handoff(self, obj):
+        for attr, role in (("handoff_offered", "Offered"), ("handoff_accepted", "Accepted")):
+            pair = getattr(obj, attr, None) if obj.pk else None
+            if pair is not None:
+                url = reverse("admin:funnel_handoffpair_change", args=[pair.pk])
+                return format_html('{} in <a href="{}">{}</a>', role, url, pair.name)
+        return EMPTY
+
+    @admin.display(description="Leads")
+    def leads(self, obj):
+        if obj.pk is None:
+            return EMPTY
+        return _changelist_link(Lead, "Leads in this stage", stage__id__exact=obj.pk)
+
+
+@admin.register(StageMove)
+class StageMoveAdmin(admin.ModelAdmin):
+    """All allowed moves at a glance; each stage's page edits its own."""
+
+    form = StageMoveForm
+    list_display = ("move_from", "to_stage", "role_list", "reason_list")
+    list_filter = ("from_stage", "to_stage")
+    list_select_related = ("from_stage", "to_stage")
+    ordering = (
+        F("from_stage__position").asc(nulls_first=True),
+        "to_stage__position",
+    )
+    fields = ("from_stage", "to_stage", "roles", "reason_purposes")
+
+    @admin.display(description="From stage", ordering="from_stage__position")
+    def move_from(self, obj):
+        return obj.from_stage or "(new lead)"
+
+    @admin.display(description="Roles")
+    def role_list(self, obj):
+        return _labels(obj.roles, Role.choices)
+
+    @admin.display(description="Reason needed")
+    def reason_list(self, obj):
+        return _labels(obj.reason_purposes, ReasonPurpose.choices)
+
+
+@admin.register(HandoffPair)
+class HandoffPairAdmin(StableKeyMixin, HistoryProtectedDeleteMixin, admin.ModelAdmin):
+    delete_hint = KEEP_HINT
+    form = HandoffPairForm
+    formfield_overrides = RATE_INPUT
+    list_display = (
+        "name",
+        "offered_stage",
+        "accepted_stage",
+        "sending_team",
+        "receiving_team",
+        "target",
+        "target_rate",
+    )
+    list_display_links = ("name",)
+    list_editable = ("target_rate",)
+    list_select_related = ("offered_stage", "accepted_stage", "sending_team", "receiving_team")
+    fieldsets = (
+        (None, {"fields": ("name", "key")}),
+        (
+            "Handoff",
+            {
+                "description": "The sending team offers a lead into the offered stage; the "
+                "receiving team accepts it into the accepted stage or rejects it.",
+                "fields": (
+                    ("sending_team", "offered_stage"),
+                    ("receiving_team", "accepted_stage"),
+                    "reject_stage",
+                    "target_rate",
+                ),
+            },
+        ),
+    )
+
+    @admin.display(description="Target", ordering="target_rate")
+    def target(self, obj):
+        return _percent(obj.target_rate)
+
+
+@admin.register(ReasonCode)
+class ReasonCodeAdmin(StableKeyMixin, admin.ModelAdmin):
+    """Stage history refers to reason codes, so they are retired (Active unticked), not deleted."""
+
+    stable_fields = ("code",)
+    list_display = ("code", "label", "purpose", "position", "active")
+    list_display_links = ("code",)
+    list_editable = ("label", "position", "active")
+    list_filter = ("purpose", "active")
+    search_fields = ("code", "label")
+    fields = ("purpose", "code", "label", "position", "active")
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(Campaign)
+class CampaignAdmin(admin.ModelAdmin):
+    form = CampaignForm
+    list_display = ("name", "channel", "start", "end", "cost", "leads")
+    list_filter = ("channel",)
+    date_hierarchy = "start"
+    search_fields = ("name",)
+
+    @admin.display(description="Leads")
+    def leads(self, obj):
+        return _changelist_link(Lead, "View leads", campaign__id__exact=obj.pk)
+
+
+# Leads and their history
+
+
+class TextInputFilter(admin.SimpleListFilter):
+    """A typed value instead of a list of values: listing them would scan every lead."""
+
+    template = "admin/funnel/input_filter.html"
+    placeholder = ""
+
+    def lookups(self, request, model_admin):
+        return [("", "")]  # the filter shows only when it has a lookup
+
+    def choices(self, changelist):
+        kept = {k: v for k, v in changelist.params.items() if k != self.parameter_name}
+        yield {
+            "selected": not self.value(),
+            "query_string": changelist.get_query_string(remove=[self.parameter_name]),
+            "kept_params": kept.items(),
+            "placeholder": self.placeholder,
+            "display": "All",
+        }
+
+
+class CountryFilter(TextInputFilter):
+    title = "country"
+    parameter_name = "country"
+    placeholder = "e.g. DE"
+
+    def queryset(self, request, queryset):
+        if self.value():
+            return queryset.filter(country=self.value().strip().upper())
+        return queryset
+
+
+class SourceFilter(TextInputFilter):
+    title = "source"
+    parameter_name = "source"
+    placeholder = "e.g. webinar"
+
+    def queryset(self, request, queryset):
+        if self.value():
+            return queryset.filter(source__iexact=self.value().strip())
+        return queryset
+
+
+class RecentCampaignFilter(admin.SimpleListFilter):
+    """The latest campaigns, not all of them: older ones are reached from their campaign."""
+
+    title = "campaign (latest)"
+    parameter_name = "campaign__id__exact"
+    shown = 20
+
+    def lookups(self, request, model_admin):
+        campaigns = list(Campaign.objects.order_by(F("start").desc(nulls_last=True), "-id"))
+        latest = campaigns[: self.shown]
+        chosen = [c for c in campaigns[self.shown :] if str(c.pk) == self.value()]
+        return [(c.pk, c.name) for c in [*latest, *chosen]]
+
+    def queryset(self, request, queryset):
+        if self.value():
+            return queryset.filter(campaign_id=self.value())
+        return queryset
+
+
+class HistoryInline(admin.TabularInline):
+    """A lead's stage history, oldest first. Append-only: the database refuses edits too."""
+
+    model = StageTransition
+    fk_name = "lead"
+    fields = readonly_fields = ("at", "from_stage", "to_stage", "by", "reason", "handoff", "note")
+    ordering = ("at", "id")
+    verbose_name = "stage change"
+    verbose_name_plural = "Stage history"
+    extra = 0
+    can_delete = False
+
+    @admin.display(description="By")
+    def by(self, obj):
+        return _actor(obj)
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+    def get_queryset(self, request):
+        return (
+            super()
+            .get_queryset(request)
+            .select_related("from_stage", "to_stage", "actor", "reason", "handoff")
+        )
+
+
+def _actor(transition: StageTransition) -> str:
+    if transition.actor is not None:
+        return transition.actor.get_full_name() or transition.actor.get_username()
+    return transition.actor_label or EMPTY
+
+
+@admin.register(Lead)
+class LeadAdmin(admin.ModelAdmin):
+    """Leads are added through lead_create and never deleted: their history is kept."""
+
+    form = LeadForm
+    add_form = LeadAddForm
+    list_display = (
+        "display_name",
+        "email",
+        "company",
+        "country",
+        "stage",
+        "owner",
+        "campaign",
+        "score",
+        "in_stage_since",
+    )
+    list_filter = ("stage", "team", SourceFilter, RecentCampaignFilter, CountryFilter)
+    list_select_related = ("stage", "team", "owner", "campaign")
+    search_fields = ("email", "first_name", "last_name", "company", "external_id")
+    # Counting a million leads, per page and per filter choice, costs more than it tells.
+    show_full_result_count = False
+    show_facets = admin.ShowFacets.NEVER
+    autocomplete_fields = ("campaign",)
+    readonly_fields = (
+        "stage",
+        "stage_entered_at",
+        "team",
+        "owner",
+        "score",
+        "recycle_count",
+        "created_at",
+        "updated_at",
+    )
+    fieldsets = (
+        ("Contact", {"fields": (("first_name", "last_name"), "email", "phone", "title")}),
+        (
+            "Company",
+            {"fields": ("company", "industry", "employees", ("country", "region", "city"))},
+        ),
+        ("Marketing", {"fields": ("source", "campaign", "score")}),
+        (
+            "Funnel",
+            {
+                "description": "The stage changes only through the funnel's moves, never here; "
+                "every change is listed in the stage history below.",
+                "fields": (("stage", "stage_entered_at"), "team", "owner", "recycle_count"),
+            },
+        ),
+        (
+            "Integration",
+            {
+                "classes": ("collapse",),
+                "fields": ("external_id", "crm_id", "attributes", "created_at", "updated_at"),
+            },
+        ),
+    )
+    add_fieldsets = (
+        ("Contact", {"fields": (("first_name", "last_name"), "email", "phone", "title")}),
+        (
+            "Company",
+            {"fields": ("company", "industry", "employees", ("country", "region", "city"))},
+        ),
+        ("Marketing", {"fields": ("source", "campaign")}),
+        ("Funnel", {"fields": ("entry_stage", "note")}),
+        ("Integration", {"classes": ("collapse",), "fields": ("external_id", "crm_id")}),
+    )
+    inlines = (HistoryInline,)
+
+    @admin.display(description="Name", ordering="last_name")
+    def display_name(self, obj):
+        return f"{obj.first_name} {obj.last_name}".strip() or "(no name)"
+
+    @admin.display(description="In stage since", ordering="stage_entered_at")
+    def in_stage_since(self, obj):
+        return date_format(timezone.localtime(obj.stage_entered_at), "SHORT_DATE_FORMAT")
+
+    def get_fieldsets(self, request, obj=None):
+        return self.add_fieldsets if obj is None else self.fieldsets
+
+    def get_search_results(self, request, queryset, search_term):
+        term = search_term.strip()
+        if term and " " not in term:
+            # A whole email address or external id: indexes answer it, where a
+            # substring search reads every lead. A partial one falls through to that.
+            exact = queryset.filter(Q(email=term.lower()) | Q(external_id=term))
+            if exact.exists():
+                return exact, False
+        return super().get_search_results(request, queryset, search_term)
+
+    def get_inlines(self, request, obj):
+        return self.inlines if obj is not None else ()
+
+    def get_form(self, request, obj=None, **kwargs):
+        if obj is None:
+            # The entry stages offered depend on who adds the lead.
+            kwargs["form"] = type("LeadAddForm", (self.add_form,), {"actor": request.user})
+        return super().get_form(request, obj, **kwargs)
+
+    def save_model(self, request, obj, form, change):
+        if change:
+            changed = {name: form.cleaned_data[name] for name in form.changed_data}
+            lead_update(lead=obj, actor=request.user, fields=changed)
+            return
+        lead = lead_create(
+            actor=request.user,
+            stage=form.cleaned_data["entry_stage"],
+            note=form.cleaned_data["note"],
+            **form.lead_fields(),
+        )
+        # The admin goes on with the form's instance (log entry, redirect): make it the lead.
+        obj.pk = lead.pk
+        obj.refresh_from_db()
+        obj._state.adding = False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(StageTransition)
+class StageTransitionAdmin(admin.ModelAdmin):
+    """Stage history across all leads: read-only, like the table itself."""
+
+    list_display = ("when", "lead_link", "from_stage", "to_stage", "by", "reason", "handoff")
+    list_filter = ("to_stage", "handoff")
+    list_select_related = ("lead", "from_stage", "to_stage", "actor", "reason", "handoff")
+    date_hierarchy = "at"
+    ordering = ("-at", "-id")
+    show_full_result_count = False
+    show_facets = admin.ShowFacets.NEVER
+    fields = (
+        "lead",
+        "at",
+        "from_stage",
+        "to_stage",
+        "actor",
+        "actor_label",
+        "handoff",
+        "reason",
+        "note",
+    )
+
+    @admin.display(description="At", ordering="at")
+    def when(self, obj):
+        return date_format(timezone.localtime(obj.at), "SHORT_DATETIME_FORMAT")
+
+    @admin.display(description="Lead", ordering="lead")
+    def lead_link(self, obj):
+        lead = obj.lead
+        label = f"{lead.first_name} {lead.last_name}".strip() or lead.email or lead.external_id
+        url = reverse("admin:funnel_lead_change", args=[obj.lead_id])
+        return format_html('<a href="{}">{}</a>', url, label)
+
+    @admin.display(description="By")
+    def by(self, obj):
+        return _actor(obj)
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
