@@ -366,6 +366,5 @@ class StageTransition(models.Model):
         ]
 
     def __str__(self):
-        return (
-            f"{self.lead_id}: {self.from_stage_id} → {self.to_stage_id} at {self.at:%Y-%m-%d %H:%M}"
-        )
+        origin = self.from_stage.key if self.from_stage_id else "new"
+        return f"Lead {self.lead_id}: {origin} → {self.to_stage.key}, {self.at:%Y-%m-%d %H:%M}"

@@ -73,6 +73,7 @@ class SlaAgreement(models.Model):
 
     class Meta:
         ordering = ["handoff", "-version"]
+        verbose_name = "SLA agreement"
         constraints = [
             models.UniqueConstraint(fields=["handoff", "version"], name="agreement_unique_version"),
         ]
@@ -91,6 +92,7 @@ class SlaStep(models.Model):
 
     class Meta:
         ordering = ["clock", "after_hours"]
+        verbose_name = "SLA step"
         constraints = [
             models.UniqueConstraint(
                 fields=["agreement", "clock", "after_hours"], name="slastep_unique_rung"
@@ -293,6 +295,7 @@ class SlaTimer(models.Model):
 
     class Meta:
         ordering = ["due_at"]
+        verbose_name = "SLA timer"
         indexes = [
             # The sweep's query: what is due and still waiting.
             models.Index(
@@ -336,6 +339,7 @@ class Touch(models.Model):
 
     class Meta:
         ordering = ["at", "id"]
+        verbose_name_plural = "touches"
         indexes = [models.Index(fields=["lead", "at"], name="touch_lead_at")]
 
     def __str__(self):

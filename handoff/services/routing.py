@@ -87,9 +87,9 @@ def _unavailable(
     if profile is None:
         return None
     today = _today(team, now)
-    if (
-        profile.away_from
-        and profile.away_from <= today
+    # Either date alone is enough: "away from Monday" or "away until Friday".
+    if (profile.away_from or profile.away_until) and (
+        (profile.away_from is None or profile.away_from <= today)
         and (profile.away_until is None or today <= profile.away_until)
     ):
         return "absent"

@@ -1,0 +1,29 @@
+import factory
+
+from funnel.models import HandoffPair
+from funnel.tests.factories import UserFactory
+from handoff.models import RepProfile, RoutingRule, RoutingStrategy
+
+
+class RoutingRuleFactory(factory.django.DjangoModelFactory):
+    """A rule of the MQL → SAL handoff: by default, round-robin over its receiving team."""
+
+    class Meta:
+        model = RoutingRule
+
+    handoff = factory.LazyFunction(lambda: HandoffPair.objects.get(key="mql_sal"))
+    position = 10
+    name = factory.Sequence(lambda n: f"rule-{n}")
+    strategy = RoutingStrategy.WEIGHTED
+    target_team = factory.LazyAttribute(
+        lambda o: None if o.strategy == RoutingStrategy.USER else o.handoff.receiving_team
+    )
+
+
+class RepProfileFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = RepProfile
+        django_get_or_create = ("user",)
+
+    user = factory.SubFactory(UserFactory)
+    weight = 1
