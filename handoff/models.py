@@ -7,12 +7,15 @@ handoff pair, and the receiving side accepts or rejects it, in time or not.
 from decimal import Decimal
 
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.core.validators import MinValueValidator
 from django.db import models
 from django.db.models import Q
 from django.utils import timezone
 
 from funnel.models import Campaign, HandoffPair, Lead, ReasonCode, StageTransition, Team
+
+WARNING_TOO_LONG = "The warning must come before the due time: warn_before_hours < {hours}."
 
 
 class BreachAction(models.TextChoices):
@@ -53,7 +56,7 @@ class SlaAgreement(models.Model):
         help_text="Calendar days from the offer to a disposition.",
     )
     warn_before_hours = models.DecimalField(
-        max_digits=6, decimal_places=2, default=Decimal(2),
+        max_digits=6, decimal_places=2, default=Decimal(2), validators=[MinValueValidator(0)],
         help_text="Working hours before a due time to warn the assignee; 0 for no warning.",
     )  # fmt: skip
     created_at = models.DateTimeField(default=timezone.now)
@@ -81,13 +84,21 @@ class SlaAgreement(models.Model):
     def __str__(self):
         return f"{self.handoff.key} v{self.version}"
 
+    def clean(self):
+        # Here, not in a service, so a draft edited in the admin is held to the same terms.
+        shortest = min(self.accept_within_hours or 0, self.first_touch_within_hours or 0)
+        if self.warn_before_hours and shortest > 0 and self.warn_before_hours >= shortest:
+            raise ValidationError({"warn_before_hours": WARNING_TOO_LONG.format(hours=shortest)})
+
 
 class SlaStep(models.Model):
     """One rung of an agreement's breach ladder: `after_hours` working hours past a due time."""
 
     agreement = models.ForeignKey(SlaAgreement, on_delete=models.CASCADE, related_name="steps")
     clock = models.CharField(max_length=20, choices=SlaClock.choices)
-    after_hours = models.DecimalField(max_digits=6, decimal_places=2, default=Decimal(0))
+    after_hours = models.DecimalField(
+        max_digits=6, decimal_places=2, default=Decimal(0), validators=[MinValueValidator(0)]
+    )
     action = models.CharField(max_length=20, choices=BreachAction.choices)
 
     class Meta:

@@ -81,6 +81,8 @@ def _check_decidable(offer: Offer, actor: User) -> None:
 
 
 def _locked(offer: Offer) -> Offer:
+    # Lock order everywhere: the lead, then its offer (see sla.sla_sweep).
+    list(Lead.objects.select_for_update().filter(pk=offer.lead_id).values_list("pk", flat=True))
     return (
         Offer.objects.select_for_update(of=("self",))
         .select_related(
@@ -373,6 +375,7 @@ def offer_expire(*, offer: Offer, clock: str, now: datetime.datetime) -> str:
         reason=reason,
         handoff=offer.handoff,
         note=f"SLA expired: {clock}",
+        at=now,
     )
     Lead.objects.filter(pk=lead.pk).update(owner=None)
     sla.timers_cancel(offer=offer, why="recycled")

@@ -27,7 +27,6 @@ NOT_A_LEADER = (
 )
 ALREADY_SIGNED = "The {side} side already signed off version {version}."
 AGREEMENT_SUPERSEDED = "Version {version} was superseded by a newer proposal; sign that one."
-WARNING_TOO_LONG = "The warning must come before the due time: warn_before_hours < {hours}."
 
 
 class AgreementError(Exception):
@@ -56,14 +55,10 @@ def agreement_propose(
     last = SlaAgreement.objects.filter(handoff=handoff).aggregate(v=Max("version"))["v"] or 0
     agreement = SlaAgreement(handoff=handoff, version=last + 1, created_by=actor, **terms)
     agreement.full_clean()
-    warn = agreement.warn_before_hours
-    shortest = min(agreement.accept_within_hours, agreement.first_touch_within_hours)
-    if warn and warn >= shortest:
-        raise AgreementError(WARNING_TOO_LONG.format(hours=shortest))
     agreement.save()
     for clock, after_hours, action in steps:
         step = SlaStep(agreement=agreement, clock=clock, after_hours=after_hours, action=action)
-        step.full_clean(exclude=["agreement"])
+        step.full_clean()
         step.save()
     return agreement
 
@@ -82,6 +77,7 @@ def agreement_sign_off(*, agreement: SlaAgreement, actor: User) -> SlaAgreement:
     newest = SlaAgreement.objects.filter(handoff=pair).aggregate(v=Max("version"))["v"]
     if agreement.version != newest:
         raise AgreementError(AGREEMENT_SUPERSEDED.format(version=agreement.version))
+    agreement.full_clean()  # a draft edited in the admin is held to the same terms
     now = timezone.now()
     if _leads_team(actor, pair.sending_team):
         if agreement.marketing_signoff_at:
@@ -138,7 +134,13 @@ def timers_schedule(*, offer: Offer, start: datetime.datetime) -> None:
                 kind="breach",
                 action=step.action,
                 step=step,
-                due_at=working_add(dues[step.clock], step.after_hours, team),
+                # +0 is the due time itself: working_add would move a due at closing time
+                # (or on a weekend) to the next opening.
+                due_at=(
+                    working_add(dues[step.clock], step.after_hours, team)
+                    if step.after_hours
+                    else dues[step.clock]
+                ),
             )
         )
     SlaTimer.objects.bulk_create(timers)
@@ -199,15 +201,19 @@ def timer_fire(*, timer: SlaTimer, now: datetime.datetime) -> str:
 def sla_sweep(*, now: datetime.datetime | None = None, batch_size: int = 100) -> int:
     """Fire every waiting timer that is due, in batches. Returns the number handled.
 
-    Each batch is one transaction that locks its timers with SKIP LOCKED, so sweeps in several
-    workers share the work, and a sweep that dies mid-batch leaves the batch for the next one.
+    Each batch is one transaction that locks its timers' offers and leads with SKIP LOCKED, so
+    sweeps in several workers share the work, and a sweep that dies mid-batch leaves the batch
+    for the next one. Every writer locks a lead, then its offer (then the offer's timers); the
+    sweep takes both at once and never waits, so it cannot deadlock with a person acting on the
+    lead: that offer simply waits for the next sweep.
     """
     now = now or timezone.now()
     handled = 0
     while True:
         with transaction.atomic():
             due = list(
-                SlaTimer.objects.select_for_update(skip_locked=True)
+                SlaTimer.objects.select_related("offer__lead")
+                .select_for_update(skip_locked=True, of=("offer", "offer__lead"))
                 .filter(Q(fired_at__isnull=True) & Q(cancelled_at__isnull=True), due_at__lte=now)
                 .order_by("due_at", "id")[:batch_size]
             )
