@@ -10,7 +10,9 @@ from django.db import transaction
 from django.db.models import F
 from django.utils import timezone
 
+from .events import event_record, lead_data
 from .models import (
+    EventType,
     HandoffPair,
     Lead,
     ReasonCode,
@@ -21,6 +23,8 @@ from .models import (
     StageTransition,
     User,
 )
+
+KEEP_OWNER = object()  # lead_transition leaves the owner as it is
 
 STAGE_UNKNOWN = "Stage '{key}' does not exist or is not active."
 MOVE_NOT_ALLOWED = "A lead in {from_stage} cannot move to {to_stage}."
@@ -141,12 +145,14 @@ def lead_transition(
     handoff: HandoffPair | None = None,
     actor_label: str = "",
     at: datetime.datetime | None = None,
+    owner: User | object | None = KEEP_OWNER,
 ) -> StageTransition:
     """Move `lead` to the stage `to`, as `actor` (None: the system), and record the move.
 
     The move is checked against the funnel's allowed moves and the actor's role. The caller's
     `lead` is what the actor saw: if its stage changed meanwhile, the move is refused rather
-    than applied to a lead the actor did not look at.
+    than applied to a lead the actor did not look at. A handoff passes `owner` to hand the
+    lead over (or back, with None) in the same write.
     """
     to_stage = _stage_get(to)
     # The lock serialises concurrent moves of one lead; the loser sees the winner's stage.
@@ -168,6 +174,8 @@ def lead_transition(
     }
     if to_stage.kind == StageKind.RECYCLE:
         changes["recycle_count"] = F("recycle_count") + 1
+    if owner is not KEEP_OWNER:
+        changes["owner"] = owner
     # Conditional update: also holds where the database has no row locks (SQLite).
     if not Lead.objects.filter(pk=lead.pk, stage_id=current.stage_id).update(**changes):
         raise ConcurrentChange(
@@ -186,7 +194,26 @@ def lead_transition(
         note=note,
     )
     lead.refresh_from_db(
-        fields=["stage", "stage_entered_at", "team", "recycle_count", "updated_at"]
+        fields=["stage", "stage_entered_at", "team", "recycle_count", "updated_at", "owner"]
+    )
+    event_record(
+        type=EventType.LEAD_STAGE_CHANGED,
+        at=now,
+        data={
+            "lead": lead_data(lead),
+            "changes": {
+                "stage": {"from": current.stage.key, "to": to_stage.key},
+                "owner": {
+                    "from": current.owner.username if current.owner_id else None,
+                    "to": lead.owner.username if lead.owner_id else None,
+                },
+            },
+            "actor": move.actor.username if move.actor_id else move.actor_label,
+            "reason": reason.code if reason else None,
+            "handoff": handoff.key if handoff else None,
+            "note": note,
+            "transition": move.pk,
+        },
     )
     _offers_follow(lead, move)
     return move
@@ -288,6 +315,7 @@ def lead_create(
         actor_label=_actor_label(actor, actor_label),
         note=note,
     )
+    event_record(type=EventType.LEAD_CREATED, at=now, data={"lead": lead_data(lead)})
     _offers_follow(lead, move)
     return lead
 

@@ -11,7 +11,17 @@ import datetime
 from django.db import transaction
 from django.utils import timezone
 
-from funnel.models import HandoffPair, Lead, ReasonCode, ReasonPurpose, Role, StageTransition, User
+from funnel.events import event_record
+from funnel.models import (
+    EventType,
+    HandoffPair,
+    Lead,
+    ReasonCode,
+    ReasonPurpose,
+    Role,
+    StageTransition,
+    User,
+)
 from funnel.services import lead_transition
 from handoff.models import Notification, Offer, OfferStatus, SlaClock
 from handoff.services import sla
@@ -97,6 +107,23 @@ def offer_open(*, lead: Lead) -> Offer | None:
     return Offer.objects.filter(lead=lead, status=OfferStatus.PENDING).first()
 
 
+def offer_data(offer: Offer) -> dict:
+    """An offer as events and the API carry it."""
+    return {
+        "id": offer.pk,
+        "lead": offer.lead_id,
+        "handoff": offer.handoff.key,
+        "status": offer.status,
+        "assignee": offer.assignee.username if offer.assignee_id else None,
+        "queue": offer.queue.key if offer.queue_id else None,
+        "offered_at": offer.offered_at.isoformat(),
+        "decided_at": offer.decided_at.isoformat() if offer.decided_at else None,
+        "decided_by": offer.decided_by.username if offer.decided_by_id else None,
+        "reason": offer.reason.code if offer.reason_id else None,
+        "agreement_version": offer.agreement.version if offer.agreement_id else None,
+    }
+
+
 # --- created and ended by stage moves -------------------------------------------------------
 
 
@@ -142,6 +169,7 @@ def offer_create(*, lead: Lead, handoff: HandoffPair, move: StageTransition) -> 
         transition=move,
         agreement=sla.agreement_current(handoff),
     )
+    event_record(type=EventType.OFFER_CREATED, at=move.at, data=offer_data(offer))
     offer_route_task.delay_on_commit(offer.pk)
     return offer
 
@@ -204,22 +232,28 @@ def offer_accept(*, offer: Offer, actor: User, note: str = "") -> Offer:
     """Accept the offer: the lead enters the accepted stage and the actor's queue."""
     offer = _locked(offer)
     _check_decidable(offer, actor)
+    now = timezone.now()
+    if offer.assignee_id is None:  # taken from a queue: the acceptor holds it now
+        offer.assignee, offer.assigned_at = actor, now
     lead = Lead.objects.get(pk=offer.lead_id)
     lead_transition(
-        lead=lead, to=offer.handoff.accepted_stage, actor=actor, handoff=offer.handoff, note=note
+        lead=lead,
+        to=offer.handoff.accepted_stage,
+        actor=actor,
+        handoff=offer.handoff,
+        note=note,
+        at=now,
+        owner=offer.assignee,
     )
-    now = timezone.now()
     offer.status, offer.decided_at, offer.decided_by, offer.note = (
         OfferStatus.ACCEPTED,
         now,
         actor,
         note,
     )
-    if offer.assignee_id is None:  # taken from a queue: the acceptor holds it now
-        offer.assignee, offer.assigned_at = actor, now
     offer.save()
-    Lead.objects.filter(pk=lead.pk).update(owner=offer.assignee, updated_at=now)
     sla.timers_cancel(offer=offer, clocks=[SlaClock.ACCEPT], why="accepted")
+    event_record(type=EventType.OFFER_ACCEPTED, at=now, data=offer_data(offer))
     return offer
 
 
@@ -230,6 +264,7 @@ def offer_reject(*, offer: Offer, actor: User, reason: ReasonCode | None, note: 
     _check_decidable(offer, actor)
     if reason is None or reason.purpose != ReasonPurpose.REJECT:
         raise OfferError(REJECT_REASON_REQUIRED)
+    now = timezone.now()
     lead = Lead.objects.get(pk=offer.lead_id)
     lead_transition(
         lead=lead,
@@ -238,13 +273,14 @@ def offer_reject(*, offer: Offer, actor: User, reason: ReasonCode | None, note: 
         handoff=offer.handoff,
         reason=reason,
         note=note,
+        at=now,
+        owner=None,
     )
-    now = timezone.now()
     offer.status, offer.decided_at, offer.decided_by = OfferStatus.REJECTED, now, actor
     offer.reason, offer.note, offer.closed_at = reason, note, now
     offer.save()
-    Lead.objects.filter(pk=lead.pk).update(owner=None, updated_at=now)
     sla.timers_cancel(offer=offer, why="rejected")
+    event_record(type=EventType.OFFER_REJECTED, at=now, data=offer_data(offer))
     return offer
 
 
@@ -376,8 +412,8 @@ def offer_expire(*, offer: Offer, clock: str, now: datetime.datetime) -> str:
         handoff=offer.handoff,
         note=f"SLA expired: {clock}",
         at=now,
+        owner=None,
     )
-    Lead.objects.filter(pk=lead.pk).update(owner=None)
     sla.timers_cancel(offer=offer, why="recycled")
     if holder is not None:
         notify(

@@ -9,7 +9,8 @@ from django.db import transaction
 from django.db.models import Max, Q
 from django.utils import timezone
 
-from funnel.models import HandoffPair, Role, Team, User
+from funnel.events import event_record
+from funnel.models import EventType, HandoffPair, Role, Team, User
 from handoff.models import (
     BreachAction,
     Offer,
@@ -195,6 +196,18 @@ def timer_fire(*, timer: SlaTimer, now: datetime.datetime) -> str:
     else:
         outcome = offers.offer_expire(offer=offer, clock=clock, now=now)
     SlaTimer.objects.filter(pk=timer.pk).update(outcome=outcome)
+    if timer.kind == SlaTimer.Kind.BREACH:
+        event_record(
+            type=EventType.SLA_BREACHED,
+            at=now,
+            data={
+                "offer": offers.offer_data(offer),
+                "clock": timer.clock,
+                "action": timer.action,
+                "due_at": timer.due_at.isoformat(),
+                "outcome": outcome,
+            },
+        )
     return outcome
 
 

@@ -10,7 +10,9 @@ from django.db import transaction
 from django.db.models import F, Q
 from django.utils import timezone
 
+from funnel.events import event_record, lead_data
 from funnel.models import (
+    EventType,
     Lead,
     ReasonCode,
     ReasonPurpose,
@@ -238,16 +240,16 @@ def lead_disposition(
     move = None
     for target in targets:
         last = target == targets[-1]
+        back_to_marketing = target.kind in (StageKind.RECYCLE, StageKind.DISQUALIFIED)
         move = lead_transition(
             lead=lead,
             to=target,
             actor=actor,
             reason=reason if last else None,
             note=note if last else "",
+            **({"owner": None} if back_to_marketing else {}),
         )
-    if targets[-1].kind in (StageKind.RECYCLE, StageKind.DISQUALIFIED):
-        Lead.objects.filter(pk=lead.pk).update(owner=None)
-    return Disposition.objects.create(
+    record = Disposition.objects.create(
         lead=lead,
         offer=offer,
         kind=disposition,
@@ -260,3 +262,19 @@ def lead_disposition(
         competitor=competitor,
         transition=move,
     )
+    lead.refresh_from_db()
+    event_record(
+        type=EventType.LEAD_DISPOSITIONED,
+        at=record.at,
+        data={
+            "lead": lead_data(lead),
+            "disposition": record.kind,
+            "reason": reason.code if reason else None,
+            "amount": str(amount) if amount is not None else None,
+            "close_date": record.close_date.isoformat() if record.close_date else None,
+            "competitor": competitor,
+            "actor": actor.username,
+            "note": note,
+        },
+    )
+    return record
