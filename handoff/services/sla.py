@@ -31,7 +31,7 @@ AGREEMENT_SUPERSEDED = "Version {version} was superseded by a newer proposal; si
 
 
 class AgreementError(Exception):
-    pass
+    code = "agreement_refused"
 
 
 def agreement_current(handoff: HandoffPair) -> SlaAgreement | None:

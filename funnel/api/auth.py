@@ -1,0 +1,22 @@
+from drf_spectacular.utils import extend_schema, inline_serializer
+from rest_framework import serializers
+from rest_framework.authtoken.views import ObtainAuthToken
+
+from leadflow.api.serializers import ERRORS
+
+
+class AuthTokenApi(ObtainAuthToken):
+    """Exchange a username and password for the user's API token."""
+
+    @extend_schema(
+        request=inline_serializer(
+            "TokenRequest",
+            {"username": serializers.CharField(), "password": serializers.CharField()},
+        ),
+        responses={
+            200: inline_serializer("TokenResponse", {"token": serializers.CharField()}),
+            **ERRORS,
+        },
+    )
+    def post(self, request, *args, **kwargs):
+        return super().post(request, *args, **kwargs)

@@ -1,0 +1,1 @@
+"""What every API endpoint shares: error shape, pagination, throttles, role permissions."""
