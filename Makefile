@@ -25,6 +25,10 @@ test: install
 	DATABASE_URL=$${DATABASE_URL:-$(TEST_DATABASE_URL)} \
 	CELERY_BROKER_URL=$${CELERY_BROKER_URL:-$(TEST_BROKER_URL)} \
 	$(VENV)/bin/pytest $(PYTEST_ARGS)
+	# The report tests once more on SQLite: the same figures on both databases.
+	DATABASE_URL=$${DATABASE_URL:-$(TEST_DATABASE_URL)} \
+	CELERY_BROKER_URL=$${CELERY_BROKER_URL:-$(TEST_BROKER_URL)} \
+	$(VENV)/bin/pytest -m both_databases --ds=leadflow.settings.test_sqlite $(PYTEST_ARGS)
 
 lint: install
 	$(VENV)/bin/ruff check .

@@ -10,6 +10,7 @@ admin.site.index_title = "Lead lifecycle administration"
 api_v1 = [
     path("", include("funnel.api.urls")),
     path("", include("handoff.api.urls")),
+    path("", include("reporting.api.urls")),
 ]
 
 urlpatterns = [

@@ -1,0 +1,65 @@
+"""What every report takes: a period in the installation's time zone, filters, and as-of."""
+
+from __future__ import annotations
+
+import datetime
+from dataclasses import dataclass, field
+from zoneinfo import ZoneInfo
+
+from django.conf import settings
+from django.utils import timezone
+
+
+def local_tz() -> ZoneInfo:
+    return ZoneInfo(settings.TIME_ZONE)
+
+
+def local_midnight(day: datetime.date) -> datetime.datetime:
+    return datetime.datetime.combine(day, datetime.time(), local_tz())
+
+
+def week_start(day: datetime.date) -> datetime.date:
+    return day - datetime.timedelta(days=day.weekday())
+
+
+@dataclass(frozen=True)
+class ReportQuery:
+    """A report's question: `start` to `end` (dates, end exclusive), local time; filters; as-of.
+
+    `as_of` rebuilds the report as it stood then: only history recorded by that moment counts,
+    so last quarter's figures do not move when a lead changes today.
+    """
+
+    start: datetime.date
+    end: datetime.date
+    as_of: datetime.datetime | None = None
+    campaign: int | None = None
+    source: str | None = None
+    team: str | None = None
+    owner: str | None = None
+    country: str | None = None
+    extra: dict = field(default_factory=dict)
+
+    @property
+    def start_at(self) -> datetime.datetime:
+        return local_midnight(self.start)
+
+    @property
+    def end_at(self) -> datetime.datetime:
+        return local_midnight(self.end)
+
+    @property
+    def now(self) -> datetime.datetime:
+        """The moment the report looks from: as-of, or now."""
+        return self.as_of or timezone.now()
+
+    def lead_filters(self, prefix: str = "") -> dict:
+        """Filters on the lead, as ORM lookups through `prefix` (e.g. "lead__")."""
+        lookups = {}
+        if self.campaign is not None:
+            lookups[f"{prefix}campaign_id"] = self.campaign
+        if self.source:
+            lookups[f"{prefix}source__iexact"] = self.source
+        if self.country:
+            lookups[f"{prefix}country"] = self.country.upper()
+        return lookups

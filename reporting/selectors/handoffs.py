@@ -1,0 +1,128 @@
+"""Acceptance per handoff: each offer is an event, measured against the handoff's target."""
+
+from __future__ import annotations
+
+from django.db.models import CharField, Count, F, Q, Value
+from django.db.models.functions import Cast, Concat
+
+from funnel.models import HandoffPair
+from handoff.models import Offer, OfferStatus
+from reporting.params import ReportQuery
+from reporting.sql import HoursBetween, percentiles
+
+from .common import happened_by, hours, rate, week_of
+
+DECIDED = (OfferStatus.ACCEPTED, OfferStatus.REJECTED, OfferStatus.EXPIRED)
+
+
+def _offers(query: ReportQuery):
+    """Offers made in the period (by when they were offered), with the report's filters."""
+    offers = Offer.objects.filter(
+        offered_at__gte=query.start_at,
+        offered_at__lt=query.end_at,
+        lead__merged_into__isnull=True,
+        **query.lead_filters("lead__"),
+    )
+    if query.as_of:
+        offers = offers.filter(offered_at__lte=query.as_of)
+    if query.team:
+        offers = offers.filter(assignee__team__key=query.team)
+    if query.owner:
+        offers = offers.filter(assignee__username=query.owner)
+    return offers
+
+
+def handoff_report(*, query: ReportQuery, interval: str | None = None) -> list[dict]:
+    """One row per handoff pair (per week with `interval="week"`).
+
+    Decided = accepted + rejected + expired (the SLA expired it); withdrawn offers (the lead
+    moved on by another path) are counted apart and left out of the rate. In an as-of report an
+    offer decided after that moment is still pending.
+    """
+    offers = _offers(query)
+    decided_by = happened_by(query, "decided_at")
+    keys = ["handoff_id", "week"] if interval == "week" else ["handoff_id"]
+    if interval == "week":
+        offers = offers.annotate(week=week_of("offered_at"))
+
+    counts = offers.values(*keys).annotate(
+        offered=Count("id"),
+        accepted=Count("id", filter=Q(status=OfferStatus.ACCEPTED) & decided_by),
+        rejected=Count("id", filter=Q(status=OfferStatus.REJECTED) & decided_by),
+        expired=Count("id", filter=Q(status=OfferStatus.EXPIRED) & decided_by),
+        withdrawn=Count("id", filter=Q(status=OfferStatus.WITHDRAWN) & decided_by),
+        sla_due=Count("id", filter=Q(status__in=DECIDED, accept_due_at__isnull=False) & decided_by),
+        sla_met=Count(
+            "id",
+            filter=Q(
+                status__in=[OfferStatus.ACCEPTED, OfferStatus.REJECTED],
+                decided_at__lte=F("accept_due_at"),
+            )
+            & decided_by,
+        ),
+    )
+    decisions, touches = _durations(offers, query, interval)
+
+    rows = []
+    by_key = {tuple(row[k] for k in keys): row for row in counts}
+    pairs = HandoffPair.objects.select_related("offered_stage", "accepted_stage").order_by(
+        "offered_stage__position"
+    )
+    for pair in pairs:
+        weeks = sorted({key[1] for key in by_key if key[0] == pair.pk}) if interval else [None]
+        for week in weeks:
+            key = (pair.pk, week) if interval == "week" else (pair.pk,)
+            c = by_key.get(key, {})
+            decided = c.get("accepted", 0) + c.get("rejected", 0) + c.get("expired", 0)
+            closed = decided + c.get("withdrawn", 0)
+            d, t = decisions.get(key, {}), touches.get(key, {})
+            row = {
+                "handoff": pair.key,
+                "offered_stage": pair.offered_stage.key,
+                "accepted_stage": pair.accepted_stage.key,
+                "offered": c.get("offered", 0),
+                "accepted": c.get("accepted", 0),
+                "rejected": c.get("rejected", 0),
+                "expired": c.get("expired", 0),
+                "withdrawn": c.get("withdrawn", 0),
+                "pending": c.get("offered", 0) - closed,
+                "acceptance_rate": rate(c.get("accepted"), decided),
+                "target_rate": float(pair.target_rate),
+                "median_hours_to_decision": hours(d.get(50)),
+                "p95_hours_to_decision": hours(d.get(95)),
+                "median_hours_to_first_touch": hours(t.get(50)),
+                "p95_hours_to_first_touch": hours(t.get(95)),
+                "sla_met_rate": rate(c.get("sla_met"), c.get("sla_due")),
+            }
+            if interval == "week":
+                row = {"week": week, **row}
+            rows.append(row)
+    return rows
+
+
+def _durations(offers, query: ReportQuery, interval: str | None) -> tuple[dict, dict]:
+    """Percentiles of hours to decision and to first touch, keyed like the counts."""
+    if interval == "week":
+        group = Concat(Cast("handoff_id", CharField()), Value("|"), week_of("offered_at"))
+    else:
+        group = F("handoff_id")
+    decided = offers.filter(happened_by(query, "decided_at"), status__in=DECIDED).annotate(
+        grp=group, val=HoursBetween("decided_at", "offered_at")
+    )
+    touched = offers.filter(happened_by(query, "first_touch_at")).annotate(
+        grp=group, val=HoursBetween("first_touch_at", "offered_at")
+    )
+    return (
+        _rekey(percentiles(decided, value="val", group="grp"), interval),
+        _rekey(percentiles(touched, value="val", group="grp"), interval),
+    )
+
+
+def _rekey(values: dict, interval: str | None) -> dict:
+    if interval != "week":
+        return {(int(k),): v for k, v in values.items()}
+    out = {}
+    for k, v in values.items():
+        pair_id, week = k.split("|", 1)
+        out[(int(pair_id), week)] = v
+    return out

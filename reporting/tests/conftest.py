@@ -1,0 +1,44 @@
+import datetime
+from zoneinfo import ZoneInfo
+
+import pytest
+import time_machine
+
+from funnel.models import Role, Team
+from funnel.services import funnel_setup_defaults
+from funnel.tests.factories import UserFactory
+from handoff.services.setup import handoff_setup_defaults
+
+BERLIN = ZoneInfo("Europe/Berlin")
+
+
+def berlin(*args) -> datetime.datetime:
+    return datetime.datetime(*args, tzinfo=BERLIN)
+
+
+@pytest.fixture
+def berlin_time(settings):
+    """Reports count days and weeks in the installation's time zone: Berlin here."""
+    settings.TIME_ZONE = "Europe/Berlin"
+
+
+@pytest.fixture
+def at():
+    """Run a block with the clock stopped at a moment: `with at(berlin(2026, 11, 2, 10)):`."""
+
+    def travel(moment: datetime.datetime):
+        return time_machine.travel(moment, tick=False)
+
+    return travel
+
+
+@pytest.fixture
+def report_people(db):
+    """The default funnel, a sales manager and two reps."""
+    funnel_setup_defaults()
+    handoff_setup_defaults()
+    sales = Team.objects.get(key="sales")
+    sales.manager = UserFactory(username="report_manager", role=Role.MANAGER, team=sales)
+    sales.save()
+    reps = [UserFactory(username=f"report_rep_{n}", role=Role.SALES, team=sales) for n in "ab"]
+    return sales.manager, reps

@@ -1,0 +1,153 @@
+"""The handoffs report on a hand-built history; every figure worked out by hand.
+
+The sales team's clock is the default (UTC, 9-17, Monday to Friday); the report counts weeks in
+Berlin time. Offers (mql_sal), as offered, decided and first touched (Berlin time):
+
+  lead  offered            decided                hours  touched        note
+  1     Mon 02 Nov 10:00   accepted Mon 12:00     2      Mon 13:00 (3h)
+  2     Mon 02 Nov 11:00   rejected Mon 15:00     4
+  3     Tue 03 Nov 09:00   accepted Wed 10:00     25                    after its due time
+  4     Wed 04 Nov 10:00   (pending)
+  5     Sun 08 Nov 23:30   accepted Mon 01:30     2                     Sunday night: week of 2 Nov
+  6     Mon 09 Nov 00:30   rejected Mon 06:30     6                     (23:30 UTC) week of 9 Nov
+"""
+
+import datetime
+
+import pytest
+
+from funnel.models import ReasonCode
+from funnel.services import lead_create
+from handoff.models import Offer
+from handoff.services.offers import offer_accept, offer_reject, offer_route
+from handoff.services.work import touch_log
+from reporting.params import ReportQuery
+from reporting.selectors.handoffs import handoff_report
+from reporting.tests.conftest import berlin
+
+pytestmark = [pytest.mark.both_databases]
+
+HISTORY = [
+    # offered, decision, decided at, first touch
+    (berlin(2026, 11, 2, 10), "accept", berlin(2026, 11, 2, 12), berlin(2026, 11, 2, 13)),
+    (berlin(2026, 11, 2, 11), "reject", berlin(2026, 11, 2, 15), None),
+    (berlin(2026, 11, 3, 9), "accept", berlin(2026, 11, 4, 10), None),
+    (berlin(2026, 11, 4, 10), None, None, None),
+    (berlin(2026, 11, 8, 23, 30), "accept", berlin(2026, 11, 9, 1, 30), None),
+    (berlin(2026, 11, 9, 0, 30), "reject", berlin(2026, 11, 9, 6, 30), None),
+]
+PERIOD = ReportQuery(start=datetime.date(2026, 11, 2), end=datetime.date(2026, 11, 16))
+
+
+@pytest.fixture
+def history(report_people, berlin_time, at):
+    reason = ReasonCode.objects.get(purpose="reject", code="not_icp")
+    offers = []
+    for n, (offered, decision, decided, touched) in enumerate(HISTORY, start=1):
+        with at(offered):
+            lead = lead_create(actor=None, stage="mql", email=f"lead{n}@example.com")
+            offer = offer_route(offer_id=Offer.objects.get(lead=lead).pk)
+        if decision:
+            with at(decided):
+                if decision == "accept":
+                    offer_accept(offer=offer, actor=offer.assignee)
+                else:
+                    offer_reject(offer=offer, actor=offer.assignee, reason=reason)
+        if touched:
+            with at(touched):
+                touch_log(lead=lead, actor=offer.assignee, kind="call", outcome="connected")
+        offers.append(offer)
+    return offers
+
+
+def _row(rows, handoff):
+    return next(r for r in rows if r["handoff"] == handoff)
+
+
+def test_the_period_totals_per_handoff(history):
+    rows = handoff_report(query=PERIOD)
+
+    assert _row(rows, "mql_sal") == {
+        "handoff": "mql_sal",
+        "offered_stage": "mql",
+        "accepted_stage": "sal",
+        "offered": 6,
+        "accepted": 3,
+        "rejected": 2,
+        "expired": 0,
+        "withdrawn": 0,
+        "pending": 1,
+        "acceptance_rate": 0.6,  # 3 of 5 decided
+        "target_rate": 1.0,
+        "median_hours_to_decision": 4.0,  # of 2, 2, 4, 6, 25
+        "p95_hours_to_decision": 21.2,  # 6 + 0.8 x (25 - 6)
+        "median_hours_to_first_touch": 3.0,
+        "p95_hours_to_first_touch": 3.0,
+        "sla_met_rate": 0.8,  # lead 3 was decided after its due time
+    }
+
+
+def test_a_handoff_with_no_offers_has_zeros_and_no_rates(history):
+    row = _row(handoff_report(query=PERIOD), "qi_qia")
+
+    assert (row["offered"], row["pending"]) == (0, 0)
+    assert row["acceptance_rate"] is None
+    assert row["median_hours_to_decision"] is None
+    assert row["sla_met_rate"] is None
+
+
+def test_weeks_follow_the_installations_time_zone(history):
+    rows = handoff_report(query=PERIOD, interval="week")
+
+    assert [(r["week"], r["handoff"]) for r in rows] == [
+        ("2026-11-02", "mql_sal"),
+        ("2026-11-09", "mql_sal"),
+    ]
+    first, second = rows
+    assert (first["offered"], first["accepted"], first["rejected"], first["pending"]) == (
+        5,
+        3,
+        1,
+        1,
+    )
+    assert first["acceptance_rate"] == 0.75
+    assert first["median_hours_to_decision"] == 3.0  # of 2, 2, 4, 25
+    assert first["p95_hours_to_decision"] == 21.85  # 4 + 0.85 x (25 - 4)
+    assert first["sla_met_rate"] == 0.75
+    assert (second["offered"], second["rejected"], second["acceptance_rate"]) == (1, 1, 0.0)
+    assert (second["median_hours_to_decision"], second["median_hours_to_first_touch"]) == (
+        6.0,
+        None,
+    )
+
+
+def test_filters_narrow_the_offers(history):
+    rep = history[0].assignee
+
+    rows = handoff_report(
+        query=PERIOD.__class__(start=PERIOD.start, end=PERIOD.end, owner=rep.username)
+    )
+
+    mine = [o for o in history if o.assignee_id == rep.pk]
+    assert _row(rows, "mql_sal")["offered"] == len(mine)
+
+
+def test_an_as_of_report_does_not_move_when_history_goes_on(history, at):
+    as_of = ReportQuery(start=PERIOD.start, end=PERIOD.end, as_of=berlin(2026, 11, 4, 9, 30))
+    before = handoff_report(query=as_of)
+    row = _row(before, "mql_sal")
+    # Offers 1-3 existed then; 3 was still undecided.
+    assert (row["offered"], row["accepted"], row["rejected"], row["pending"]) == (3, 1, 1, 1)
+    assert row["acceptance_rate"] == 0.5
+
+    with at(berlin(2026, 11, 20, 10)):
+        offer_accept(offer=history[3], actor=history[3].assignee)
+
+    assert handoff_report(query=as_of) == before
+
+
+def test_the_report_is_a_fixed_number_of_queries(history, django_assert_max_num_queries):
+    with django_assert_max_num_queries(4):
+        handoff_report(query=PERIOD)
+    with django_assert_max_num_queries(4):
+        handoff_report(query=PERIOD, interval="week")
