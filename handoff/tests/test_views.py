@@ -1,0 +1,140 @@
+import datetime
+
+import pytest
+import time_machine
+from django.urls import reverse
+
+from funnel.models import Lead
+from funnel.services import lead_create
+from handoff.models import Disposition, Offer, Touch
+from handoff.services.offers import offer_accept, offer_route
+
+HTMX = {"HTTP_HX_REQUEST": "true"}
+
+
+@pytest.fixture
+def offer(sales_team):
+    lead = lead_create(actor=None, stage="mql", email="page@acme.com", first_name="Pia")
+    return offer_route(offer_id=Offer.objects.get(lead=lead).pk)
+
+
+@pytest.fixture
+def rep_client(client, offer):
+    client.force_login(offer.assignee)
+    return client
+
+
+def _act(client, offer, action, **data):
+    url = reverse("handoff:offer-action", args=[offer.pk, action])
+    return client.post(url, data, **HTMX)
+
+
+def test_the_queue_needs_a_login(client, db):
+    response = client.get(reverse("handoff:queue"))
+
+    assert response.status_code == 302
+    assert response.url.startswith(reverse("login"))
+
+
+def test_a_rep_sees_the_offers_waiting_for_them_with_their_clock(client, sales_team):
+    # Routed Monday 10:00 UTC on a 9-17 clock: 8 working hours end Tuesday 10:00.
+    with time_machine.travel(datetime.datetime(2026, 11, 23, 10, tzinfo=datetime.UTC), tick=False):
+        lead = lead_create(actor=None, stage="mql", email="clock@acme.com", first_name="Pia")
+        offer = offer_route(offer_id=Offer.objects.get(lead=lead).pk)
+    client.force_login(offer.assignee)
+
+    with time_machine.travel(datetime.datetime(2026, 11, 23, 13, tzinfo=datetime.UTC), tick=False):
+        soon = client.get(reverse("handoff:queue"))
+    with time_machine.travel(datetime.datetime(2026, 11, 24, 11, tzinfo=datetime.UTC), tick=False):
+        late = client.get(reverse("handoff:queue"))
+
+    assert "Pia" in soon.text
+    assert '<span class="due ok"' in soon.text and "accept in 21h 00m" in soon.text
+    assert '<span class="due overdue"' in late.text and "accept overdue by 1h 00m" in late.text
+
+
+def test_another_rep_does_not_see_it(client, offer, sales_team):
+    other = next(r for r in sales_team[2] if r != offer.assignee)
+    client.force_login(other)
+
+    assert "Pia" not in client.get(reverse("handoff:queue")).text
+    assert _act(client, offer, "accept").status_code == 404
+    offer.refresh_from_db()
+    assert offer.status == "pending"
+
+
+def test_accepting_moves_the_lead_to_your_leads(rep_client, offer):
+    response = _act(rep_client, offer, "accept")
+
+    assert response.status_code == 200
+    assert "Accepted" in response.text
+    offer.refresh_from_db()
+    assert offer.status == "accepted"
+    assert Lead.objects.get(pk=offer.lead_id).stage.key == "sal"
+
+
+def test_rejecting_without_a_reason_says_so_and_changes_nothing(rep_client, offer):
+    response = _act(rep_client, offer, "reject", reason="", note="no")
+
+    assert "Choose a reason to reject." in response.text
+    offer.refresh_from_db()
+    assert offer.status == "pending"
+
+
+def test_rejecting_with_a_reason(rep_client, offer):
+    _act(rep_client, offer, "reject", reason="reject:not_icp", note="too small")
+
+    offer.refresh_from_db()
+    assert (offer.status, offer.reason.code, offer.note) == ("rejected", "not_icp", "too small")
+
+
+def test_a_reason_from_a_forged_form_is_refused(rep_client, offer):
+    response = _act(rep_client, offer, "reject", reason="lost:price")
+
+    assert "Select a valid choice" in response.text or "Choose a reason" in response.text
+    offer.refresh_from_db()
+    assert offer.status == "pending"
+
+
+def test_logging_a_touch_and_a_bad_one(rep_client, offer):
+    offer_accept(offer=offer, actor=offer.assignee)
+
+    _act(rep_client, offer, "touch", kind="call", outcome="connected")
+    bad = _act(rep_client, offer, "touch", kind="pigeon")
+
+    assert "kind" in bad.text
+    assert Touch.objects.filter(lead_id=offer.lead_id).count() == 1
+
+
+def test_dispositions_from_the_page(rep_client, offer):
+    offer_accept(offer=offer, actor=offer.assignee)
+
+    missing = _act(rep_client, offer, "disposition", disposition="lost")
+    negative = _act(rep_client, offer, "disposition", disposition="won", amount="-5")
+    won = _act(rep_client, offer, "disposition", disposition="won", amount="12000")
+
+    assert "A lost disposition needs a lost reason." in missing.text
+    assert "amount" in negative.text
+    assert "won" in won.text
+    assert Disposition.objects.get(lead_id=offer.lead_id).amount == 12000
+    assert Lead.objects.get(pk=offer.lead_id).stage.key == "won"
+
+
+def test_an_unknown_action_is_not_found(rep_client, offer):
+    assert _act(rep_client, offer, "delete").status_code == 404
+
+
+def test_a_queued_offer_can_be_claimed_from_the_page(client, sales_team):
+    from handoff.models import RoutingRule
+
+    team, _, reps = sales_team
+    RoutingRule.objects.update(strategy="queue", target_team=team)
+    lead = lead_create(actor=None, stage="mql", email="queued@acme.com")
+    offer = offer_route(offer_id=Offer.objects.get(lead=lead).pk)
+    client.force_login(reps[1])
+
+    assert "Claim" in client.get(reverse("handoff:queue")).text
+    _act(client, offer, "claim")
+
+    offer.refresh_from_db()
+    assert offer.assignee == reps[1]

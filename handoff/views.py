@@ -1,0 +1,123 @@
+"""The rep's queue: offers waiting for them and leads they hold, with their SLA clocks.
+
+htmx pages: each action posts one form, calls one service, and answers with the refreshed queue.
+"""
+
+from __future__ import annotations
+
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import ValidationError
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
+from django.views.decorators.http import require_GET, require_POST
+
+from handoff.forms import DispositionForm, RejectForm, TouchForm
+from handoff.models import Offer
+from handoff.queue import queue_leads_held, queue_offers_waiting
+from handoff.services.offers import (
+    OfferError,
+    offer_accept,
+    offer_claim,
+    offer_may_act,
+    offer_reject,
+)
+from handoff.services.work import WorkError, lead_disposition, lead_may_work, touch_log
+
+
+def _render_queue(request: HttpRequest, *, errors: dict | None = None, done: str = ""):
+    context = {
+        "waiting": queue_offers_waiting(request.user)[:100],
+        "held": queue_leads_held(request.user)[:200],
+        "now": timezone.now(),
+        "errors": errors or {},
+        "done": done,
+        "reject_form": RejectForm(),
+        "touch_form": TouchForm(),
+        "disposition_form": DispositionForm(),
+    }
+    template = "handoff/_queue.html" if request.htmx else "handoff/queue.html"
+    return render(request, template, context)
+
+
+@require_GET
+@login_required
+def queue(request: HttpRequest) -> HttpResponse:
+    return _render_queue(request)
+
+
+def _offer_for(request: HttpRequest, offer_id: int) -> Offer:
+    """An offer the user may act on or work; 404 otherwise, so others' leads stay unseen."""
+    offer = get_object_or_404(Offer.objects.select_related("lead", "handoff"), pk=offer_id)
+    if not (offer_may_act(offer, request.user) or lead_may_work(offer.lead, request.user, offer)):
+        raise Http404
+    return offer
+
+
+def _answer(request: HttpRequest, **kwargs) -> HttpResponse:
+    if request.htmx:
+        return _render_queue(request, **kwargs)
+    return redirect("handoff:queue")
+
+
+def _form_errors(form) -> str:
+    return "; ".join(f"{name}: {' '.join(errs)}" for name, errs in form.errors.items())
+
+
+def _accept(request, offer):
+    offer_accept(offer=offer, actor=request.user)
+    return f"Accepted {offer.lead}."
+
+
+def _claim(request, offer):
+    offer_claim(offer=offer, actor=request.user)
+    return f"{offer.lead} is yours to accept or reject."
+
+
+def _reject(request, offer):
+    form = RejectForm(request.POST)
+    if not form.is_valid() or form.cleaned_data["reason"] is None:
+        raise ValidationError("Choose a reason to reject.")
+    offer_reject(offer=offer, actor=request.user, **form.cleaned_data)
+    return f"Rejected {offer.lead}."
+
+
+def _touch(request, offer):
+    form = TouchForm(request.POST)
+    if not form.is_valid():
+        raise ValidationError(_form_errors(form))
+    touch_log(lead=offer.lead, actor=request.user, **form.cleaned_data)
+    return f"Logged a {form.cleaned_data['kind']} with {offer.lead}."
+
+
+def _disposition(request, offer):
+    form = DispositionForm(request.POST)
+    if not form.is_valid():
+        raise ValidationError(_form_errors(form))
+    lead_disposition(lead=offer.lead, actor=request.user, **form.cleaned_data)
+    return f"{offer.lead}: {form.cleaned_data['disposition'].replace('_', ' ')}."
+
+
+ACTIONS = {
+    "accept": _accept,
+    "claim": _claim,
+    "reject": _reject,
+    "touch": _touch,
+    "disposition": _disposition,
+}
+
+
+@require_POST
+@login_required
+def offer_action(request: HttpRequest, offer_id: int, action: str) -> HttpResponse:
+    """One action on one offer or its lead; a refusal is shown on the lead's card."""
+    if action not in ACTIONS:
+        raise Http404
+    offer = _offer_for(request, offer_id)
+    try:
+        done = ACTIONS[action](request, offer)
+    except (OfferError, WorkError) as exc:
+        return _answer(request, errors={offer.pk: str(exc)})
+    except ValidationError as exc:
+        return _answer(request, errors={offer.pk: "; ".join(exc.messages)})
+    return _answer(request, done=done)
