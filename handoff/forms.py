@@ -14,9 +14,9 @@ DISPOSITION_PURPOSE = {
 }
 
 
-def reason_choices(*purposes: str) -> list[tuple[str, str]]:
+def reason_choices(*purposes: str, prompt: str = "Reason…") -> list[tuple[str, str]]:
     reasons = ReasonCode.objects.filter(purpose__in=purposes, active=True)
-    return [("", "—")] + [(f"{r.purpose}:{r.code}", r.label) for r in reasons]
+    return [("", prompt)] + [(f"{r.purpose}:{r.code}", r.label) for r in reasons]
 
 
 def reason_from_choice(value: str) -> ReasonCode | None:
@@ -32,7 +32,7 @@ class RejectForm(forms.Form):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["reason"].choices = reason_choices(ReasonPurpose.REJECT)
+        self.fields["reason"].choices = reason_choices(ReasonPurpose.REJECT, prompt="Why reject?")
 
     def clean_reason(self):
         return reason_from_choice(self.cleaned_data["reason"])
@@ -40,7 +40,7 @@ class RejectForm(forms.Form):
 
 class TouchForm(forms.Form):
     kind = forms.ChoiceField(choices=Touch.Kind.choices)
-    outcome = forms.ChoiceField(choices=[("", "—"), *Touch.Outcome.choices], required=False)
+    outcome = forms.ChoiceField(choices=[("", "Outcome…"), *Touch.Outcome.choices], required=False)
     note = forms.CharField(required=False, max_length=2000)
 
 
