@@ -1,7 +1,22 @@
+import datetime
+
 import django_filters
 from django.db.models import Q
+from rest_framework.exceptions import ValidationError
 
-from .models import Lead
+from .models import Campaign, Lead, ReasonCode, ReasonPurpose, Role, User
+
+
+class UtcDateTimeFilter(django_filters.IsoDateTimeFilter):
+    """An ISO 8601 moment, compared in UTC: PostgreSQL refuses offsets past ±15:59."""
+
+    def filter(self, qs, value):
+        if value is not None:
+            try:
+                value = value.astimezone(datetime.UTC)
+            except OverflowError as exc:
+                raise ValidationError({self.field_name: ["Out of range."]}) from exc
+        return super().filter(qs, value)
 
 
 class LeadFilter(django_filters.FilterSet):
@@ -13,9 +28,9 @@ class LeadFilter(django_filters.FilterSet):
     country = django_filters.CharFilter(method="filter_country")
     score_min = django_filters.NumberFilter(field_name="score", lookup_expr="gte")
     score_max = django_filters.NumberFilter(field_name="score", lookup_expr="lte")
-    created_after = django_filters.IsoDateTimeFilter(field_name="created_at", lookup_expr="gte")
-    created_before = django_filters.IsoDateTimeFilter(field_name="created_at", lookup_expr="lt")
-    updated_after = django_filters.IsoDateTimeFilter(field_name="updated_at", lookup_expr="gte")
+    created_after = UtcDateTimeFilter(field_name="created_at", lookup_expr="gte")
+    created_before = UtcDateTimeFilter(field_name="created_at", lookup_expr="lt")
+    updated_after = UtcDateTimeFilter(field_name="updated_at", lookup_expr="gte")
     q = django_filters.CharFilter(method="filter_search", label="Search name, email, company")
 
     class Meta:
@@ -35,3 +50,41 @@ class LeadFilter(django_filters.FilterSet):
                 | Q(company__icontains=word)
             )
         return queryset
+
+
+class UserFilter(django_filters.FilterSet):
+    role = django_filters.ChoiceFilter(field_name="role", choices=Role.choices)
+    team = django_filters.CharFilter(field_name="team__key")
+    is_active = django_filters.BooleanFilter(field_name="is_active")
+    q = django_filters.CharFilter(method="filter_search", label="Search username, name, email")
+
+    class Meta:
+        model = User
+        fields = []
+
+    def filter_search(self, queryset, name, value):
+        for word in value.split():
+            queryset = queryset.filter(
+                Q(username__icontains=word)
+                | Q(first_name__icontains=word)
+                | Q(last_name__icontains=word)
+                | Q(email__icontains=word)
+            )
+        return queryset
+
+
+class ReasonCodeFilter(django_filters.FilterSet):
+    purpose = django_filters.ChoiceFilter(field_name="purpose", choices=ReasonPurpose.choices)
+
+    class Meta:
+        model = ReasonCode
+        fields = []
+
+
+class CampaignFilter(django_filters.FilterSet):
+    channel = django_filters.ChoiceFilter(field_name="channel", choices=Campaign.Channel.choices)
+    q = django_filters.CharFilter(field_name="name", lookup_expr="icontains", label="Name contains")
+
+    class Meta:
+        model = Campaign
+        fields = []

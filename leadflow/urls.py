@@ -16,6 +16,7 @@ api_v1 = [
 urlpatterns = [
     path("", RedirectView.as_view(pattern_name="handoff:queue", permanent=False)),
     path("", include("handoff.urls")),
+    path("", include("reporting.urls")),
     path("accounts/", include("django.contrib.auth.urls")),
     path("admin/", admin.site.urls),
     path("api/v1/", include(api_v1)),

@@ -10,6 +10,7 @@ from funnel.filters import LeadFilter
 from funnel.models import Campaign, Lead, ReasonCode, StageMove
 from funnel.selectors import lead_list
 from funnel.services import lead_create, lead_transition, lead_update
+from handoff.selectors import lead_acted_on
 from leadflow.api.serializers import ERRORS, StrictSerializer
 
 READ_ONLY = {
@@ -173,4 +174,5 @@ class LeadTransitionApi(APIView):
             reason=reason_for_move(lead, to, data.validated_data.get("reason", "")),
             note=data.validated_data["note"],
         )
-        return Response(LeadOutputSerializer(lead_for(request, pk)).data)
+        # Not through visibility: recycling a lead can take it out of the mover's view.
+        return Response(LeadOutputSerializer(lead_acted_on(lead_id=lead.pk)).data)

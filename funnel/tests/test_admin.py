@@ -11,6 +11,7 @@ from funnel.admin import DELETE_REFUSED, RETIRE_HINT
 from funnel.forms import LEAD_EMAIL_TAKEN
 from funnel.models import (
     Campaign,
+    Event,
     HandoffPair,
     Lead,
     ReasonCode,
@@ -21,6 +22,8 @@ from funnel.models import (
     Team,
     Territory,
     User,
+    WebhookDelivery,
+    WebhookSubscription,
 )
 from funnel.services import funnel_setup_defaults, lead_create, lead_transition
 
@@ -92,6 +95,8 @@ def every_model_has_a_row(lead, admin_user):
     Territory.objects.create(key="dach", name="DACH", countries=["DE", "AT", "CH"])
     Campaign.objects.create(name="Webinar 2025", channel=Campaign.Channel.WEBINAR)
     Group.objects.create(name="Marketers")
+    hook = WebhookSubscription.objects.create(url="https://crm.example.com/", owner=admin_user)
+    WebhookDelivery.objects.create(subscription=hook, event=Event.objects.first())
 
 
 @pytest.fixture

@@ -36,6 +36,7 @@ from handoff.services import sla
 
 NOT_THE_HOLDER = "Only the lead's owner, their team's manager or an admin may do this."
 TOUCH_IN_FUTURE = "A touch cannot be logged in the future."
+TOUCH_TOO_OLD = "A touch older than 90 days cannot be logged: it would rewrite SLA history."
 CANNOT_QUALIFY = "A lead in {stage} has no next stage to be qualified into."
 NO_STAGE_OF_KIND = "The funnel has no active {kind} stage."
 REASON_NEEDED = "A {disposition} disposition needs a {purpose} reason."
@@ -49,6 +50,7 @@ UNABLE_TO_REACH_REASON = "unable_to_reach"
 
 # Touch time may run slightly ahead of the server's clock (a phone's clock, say).
 CLOCK_SKEW = datetime.timedelta(minutes=5)
+TOUCH_LATEST_LOGGING = datetime.timedelta(days=90)
 
 
 class WorkError(Exception):
@@ -103,6 +105,8 @@ def touch_log(
     at = at or timezone.now()
     if at > timezone.now() + CLOCK_SKEW:
         raise ValidationError({"at": TOUCH_IN_FUTURE})
+    if at < timezone.now() - TOUCH_LATEST_LOGGING:
+        raise ValidationError({"at": TOUCH_TOO_OLD})
     touch = Touch(lead=lead, offer=offer, user=actor, kind=kind, outcome=outcome, at=at, note=note)
     touch.full_clean()
     touch.save()

@@ -13,12 +13,32 @@ _ERROR = OpenApiResponse(ErrorSerializer)
 ERRORS = {400: _ERROR, 401: _ERROR, 403: _ERROR, 404: _ERROR, 409: _ERROR, 429: _ERROR}
 
 
+def _has_nul(value) -> bool:
+    if isinstance(value, str):
+        return "\x00" in value
+    if isinstance(value, dict):
+        return any(_has_nul(k) or _has_nul(v) for k, v in value.items())
+    if isinstance(value, list):
+        return any(_has_nul(v) for v in value)
+    return False
+
+
+def _fields_with_nul(data) -> list[str]:
+    if not isinstance(data, dict):
+        return []
+    return [str(name) for name, value in data.items() if _has_nul(name) or _has_nul(value)]
+
+
 class StrictSerializer(serializers.Serializer):
     """Refuses fields it does not know, naming each, instead of dropping them silently."""
 
     read_only_messages: dict[str, str] = {}
 
     def to_internal_value(self, data):
+        nul = _fields_with_nul(data)
+        if nul:
+            # PostgreSQL stores no NUL character in text or JSON: refuse it, naming the field.
+            raise serializers.ValidationError({name: ["Contains a NUL character."] for name in nul})
         unknown = {}
         if isinstance(data, dict):
             unknown = {

@@ -155,6 +155,8 @@ SPECTACULAR_SETTINGS = {
     ),
     "VERSION": "1",
     "SERVE_INCLUDE_SCHEMA": False,
+    # The contract is public: integrators read it before they have a token.
+    "SERVE_PERMISSIONS": ["rest_framework.permissions.AllowAny"],
     "SWAGGER_UI_DIST": "SIDECAR",  # served from this installation: works with no internet
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
@@ -190,11 +192,28 @@ CELERY_TASK_TIME_LIMIT = 180
 CELERY_BEAT_SCHEDULE_FILENAME = str(VAR_DIR / "celerybeat-schedule")
 CELERY_BEAT_SCHEDULE = {
     "sla-sweep": {"task": "handoff.tasks.sla_sweep_task", "schedule": 60.0},
+    "webhook-sweep": {"task": "funnel.tasks.webhook_sweep_task", "schedule": 60.0},
     "notification-digest": {
         "task": "handoff.tasks.notification_digest_task",
         "schedule": crontab(hour=7, minute=0),
     },
+    # Monday mornings in TIME_ZONE (CELERY_TIMEZONE): last week's drift alerts, then its report.
+    "ratio-check": {
+        "task": "reporting.tasks.ratio_check_task",
+        "schedule": crontab(hour=5, minute=30, day_of_week="mon"),
+    },
+    "weekly-report": {
+        "task": "reporting.tasks.weekly_report_task",
+        "schedule": crontab(hour=6, minute=30, day_of_week="mon"),
+    },
 }
+
+# Webhooks (funnel.webhooks): after the n-th failed attempt a delivery waits
+# WEBHOOK_RETRY_BASE_SECONDS x 2^(n-1); the WEBHOOK_MAX_ATTEMPTS-th failure dead-letters it.
+# Defaults: 12 attempts, the last about 17 hours after the first.
+WEBHOOK_TIMEOUT_SECONDS = env.int("WEBHOOK_TIMEOUT_SECONDS", default=10)
+WEBHOOK_MAX_ATTEMPTS = env.int("WEBHOOK_MAX_ATTEMPTS", default=12)
+WEBHOOK_RETRY_BASE_SECONDS = env.int("WEBHOOK_RETRY_BASE_SECONDS", default=30)
 
 LOGGING = {
     "version": 1,

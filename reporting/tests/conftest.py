@@ -42,3 +42,39 @@ def report_people(db):
     sales.save()
     reps = [UserFactory(username=f"report_rep_{n}", role=Role.SALES, team=sales) for n in "ab"]
     return sales.manager, reps
+
+
+@pytest.fixture
+def report_api(db):
+    """`report_api(role)`: an API client signed in as a new user of that role."""
+    from rest_framework.test import APIClient
+
+    def make(role: str = Role.MARKETING) -> APIClient:
+        client = APIClient()
+        client.force_authenticate(UserFactory(role=role))
+        return client
+
+    return make
+
+
+@pytest.fixture(scope="module")
+def lifecycle_history(django_db_setup, django_db_blocker):
+    """Lead lifecycles over four weeks of September 2026, told in test_funnel_report.py.
+
+    Played through the services once per test module (some 1,900 queries), in a transaction
+    rolled back after the module; each test still rolls its own changes back.
+    """
+    from django.db import transaction
+
+    from reporting.tests.test_funnel_report import lifecycle_build
+
+    with django_db_blocker.unblock(), transaction.atomic():
+        history = lifecycle_build(lambda moment: time_machine.travel(moment, tick=False))
+        yield history
+        transaction.set_rollback(True)
+
+
+@pytest.fixture
+def lifecycle(lifecycle_history, db, berlin_time):
+    """The lifecycles, for the funnel, velocity and qualifiers reports (Berlin time)."""
+    return lifecycle_history

@@ -237,3 +237,12 @@ def test_the_inside_team_qualifies_a_lead_into_an_mql_offer(handoffs):
     lead.refresh_from_db()
     assert lead.stage.key == "mql"
     assert Offer.objects.get(lead=lead, status="pending").handoff.key == "mql_sal"
+
+
+def test_a_touch_logged_months_late_is_refused(held_lead):
+    long_ago = timezone.now() - datetime.timedelta(days=91)
+
+    with pytest.raises(ValidationError, match="older than 90 days"):
+        touch_log(lead=held_lead, actor=held_lead.owner, kind="call", at=long_ago)
+
+    assert not Touch.objects.exists()

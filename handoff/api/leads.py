@@ -1,0 +1,350 @@
+"""What people do with a lead once it is offered: accept, reject, claim, assign, disposition,
+log touches; and the lead's history.
+
+Every endpoint first finds the lead among those the user may see (404 otherwise), then calls
+one service; the services decide who may act and answer refusals, which the API maps to
+400/403/409 by their code.
+"""
+
+from decimal import Decimal
+
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import PolymorphicProxySerializer, extend_schema, extend_schema_field
+from rest_framework import generics, serializers, status
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from funnel.api.leads import LeadOutputSerializer, lead_for
+from funnel.models import Lead, ReasonCode, ReasonPurpose, User
+from handoff.models import Disposition, Offer, Touch
+from handoff.selectors import HISTORY_TYPES, lead_acted_on, lead_history, lead_offer_to_decide
+from handoff.services.offers import (
+    NO_OPEN_OFFER,
+    OfferConflict,
+    offer_accept,
+    offer_assign,
+    offer_claim,
+    offer_reject,
+)
+from handoff.services.work import lead_disposition, touch_log
+from leadflow.api.serializers import ERRORS, StrictSerializer
+
+NOTE_MAX_LENGTH = 10_000
+UNKNOWN_REASON = "Unknown {purpose} reason '{code}'."
+NO_REASON_TAKEN = "A {disposition} disposition takes no reason."
+UNKNOWN_USER = "Unknown user '{username}'."
+
+# The reason purpose each disposition needs; the others take none ("unable to reach" sets its
+# own).
+DISPOSITION_REASONS = {
+    Disposition.Kind.RECYCLE: ReasonPurpose.RECYCLE,
+    Disposition.Kind.JUNK: ReasonPurpose.DISQUALIFY,
+    Disposition.Kind.LOST: ReasonPurpose.LOST,
+}
+
+
+def _note() -> serializers.CharField:
+    return serializers.CharField(
+        max_length=NOTE_MAX_LENGTH, required=False, allow_blank=True, default=""
+    )
+
+
+def _reason(code: str, purpose: str) -> ReasonCode | None:
+    """The reason `code` of `purpose` (codes repeat across purposes); retired ones are found too,
+    so that the service can say the reason is no longer in use."""
+    if not code:
+        return None
+    reason = ReasonCode.objects.filter(purpose=purpose, code=code).first()
+    if reason is None:
+        raise serializers.ValidationError(
+            {"reason": [UNKNOWN_REASON.format(purpose=purpose, code=code)]}
+        )
+    return reason
+
+
+def _offer(lead: Lead) -> Offer:
+    offer = lead_offer_to_decide(lead=lead)
+    if offer is None:
+        raise OfferConflict(NO_OPEN_OFFER)
+    return offer
+
+
+def _answer(lead: Lead) -> Response:
+    return Response(LeadOutputSerializer(lead_acted_on(lead_id=lead.pk)).data)
+
+
+# --- the offer ----------------------------------------------------------------------------
+
+
+class AcceptInputSerializer(StrictSerializer):
+    note = _note()
+
+
+class RejectInputSerializer(StrictSerializer):
+    reason = serializers.SlugField(max_length=50, help_text="A reason code of purpose reject.")
+    note = _note()
+
+
+class ClaimInputSerializer(StrictSerializer):
+    pass
+
+
+class AssignInputSerializer(StrictSerializer):
+    assignee = serializers.CharField(
+        max_length=150, help_text="Username of an active member of the queue's team."
+    )
+
+
+ANSWERS = {200: LeadOutputSerializer, **ERRORS}
+
+
+class LeadAcceptApi(APIView):
+    """Accept the lead's pending offer: the lead enters the accepted stage and becomes yours."""
+
+    @extend_schema(request=AcceptInputSerializer, responses=ANSWERS)
+    def post(self, request, pk: int):
+        lead = lead_for(request, pk)
+        data = AcceptInputSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        offer_accept(offer=_offer(lead), actor=request.user, note=data.validated_data["note"])
+        return _answer(lead)
+
+
+class LeadRejectApi(APIView):
+    """Reject the lead's pending offer with a reject reason; the lead goes back to the sender."""
+
+    @extend_schema(request=RejectInputSerializer, responses=ANSWERS)
+    def post(self, request, pk: int):
+        lead = lead_for(request, pk)
+        data = RejectInputSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        offer_reject(
+            offer=_offer(lead),
+            actor=request.user,
+            reason=_reason(data.validated_data["reason"], ReasonPurpose.REJECT),
+            note=data.validated_data["note"],
+        )
+        return _answer(lead)
+
+
+class LeadClaimApi(APIView):
+    """Take the lead's offer from your team's queue; it is then yours to accept or reject."""
+
+    @extend_schema(request=ClaimInputSerializer, responses=ANSWERS)
+    def post(self, request, pk: int):
+        lead = lead_for(request, pk)
+        ClaimInputSerializer(data=request.data).is_valid(raise_exception=True)
+        offer_claim(offer=_offer(lead), actor=request.user)
+        return _answer(lead)
+
+
+class LeadAssignApi(APIView):
+    """Hand the lead's offer to a member of the receiving team (its manager, or an admin)."""
+
+    @extend_schema(request=AssignInputSerializer, responses=ANSWERS)
+    def post(self, request, pk: int):
+        lead = lead_for(request, pk)
+        data = AssignInputSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        username = data.validated_data["assignee"]
+        assignee = User.objects.filter(username=username).first()
+        if assignee is None:
+            raise serializers.ValidationError(
+                {"assignee": [UNKNOWN_USER.format(username=username)]}
+            )
+        offer_assign(offer=_offer(lead), actor=request.user, assignee=assignee)
+        return _answer(lead)
+
+
+# --- working the lead ---------------------------------------------------------------------
+
+
+class DispositionInputSerializer(StrictSerializer):
+    disposition = serializers.ChoiceField(choices=Disposition.Kind.choices)
+    reason = serializers.SlugField(
+        max_length=50,
+        required=False,
+        allow_blank=True,
+        default="",
+        help_text="Reason code: of purpose recycle (recycle), disqualify (junk) or lost (lost).",
+    )
+    amount = serializers.DecimalField(
+        max_digits=14,
+        decimal_places=2,
+        min_value=Decimal(0),
+        required=False,
+        allow_null=True,
+        default=None,
+        help_text="Amount won; required for won.",
+    )
+    note = _note()
+    close_date = serializers.DateField(required=False, allow_null=True, default=None)
+    competitor = serializers.CharField(max_length=200, required=False, allow_blank=True, default="")
+
+
+class LeadDispositionApi(APIView):
+    """Record what you decided about the lead; it moves where that decision leads."""
+
+    @extend_schema(request=DispositionInputSerializer, responses=ANSWERS)
+    def post(self, request, pk: int):
+        lead = lead_for(request, pk)
+        data = DispositionInputSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        fields = dict(data.validated_data)
+        disposition, code = fields["disposition"], fields.pop("reason")
+        purpose = DISPOSITION_REASONS.get(disposition)
+        if purpose is None and code:
+            raise serializers.ValidationError(
+                {"reason": [NO_REASON_TAKEN.format(disposition=disposition)]}
+            )
+        lead_disposition(
+            lead=lead,
+            actor=request.user,
+            reason=_reason(code, purpose) if purpose else None,
+            **fields,
+        )
+        return _answer(lead)
+
+
+class TouchInputSerializer(StrictSerializer):
+    kind = serializers.ChoiceField(choices=Touch.Kind.choices)
+    outcome = serializers.ChoiceField(
+        choices=Touch.Outcome.choices, required=False, allow_blank=True, default=""
+    )
+    at = serializers.DateTimeField(
+        required=False, allow_null=True, default=None, help_text="When it happened; now if empty."
+    )
+    note = _note()
+
+
+class TouchOutputSerializer(serializers.ModelSerializer):
+    user = serializers.CharField(source="user.username")
+    # Plain strings here: the choices are in the input's schema, and one enum used by two
+    # components gets a hashed name in the schema.
+    kind = serializers.CharField()
+    outcome = serializers.CharField()
+
+    class Meta:
+        model = Touch
+        fields = ["id", "lead", "offer", "user", "kind", "outcome", "at", "note", "logged_at"]
+
+
+class LeadTouchesApi(APIView):
+    """Log a call, email, meeting or social touch; the SLA's first-touch and touches clocks
+    follow."""
+
+    @extend_schema(request=TouchInputSerializer, responses={201: TouchOutputSerializer, **ERRORS})
+    def post(self, request, pk: int):
+        lead = lead_for(request, pk)
+        data = TouchInputSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        touch = touch_log(lead=lead, actor=request.user, **data.validated_data)
+        return Response(TouchOutputSerializer(touch).data, status=status.HTTP_201_CREATED)
+
+
+# --- history ------------------------------------------------------------------------------
+
+
+class HistoryItemSerializer(serializers.Serializer):
+    """Serializes a handoff.selectors.HistoryItem: `obj` is the row behind the item."""
+
+    type = serializers.ChoiceField(choices=HISTORY_TYPES)
+    at = serializers.DateTimeField()
+    id = serializers.IntegerField(source="obj.pk")
+    lead = serializers.IntegerField(
+        source="obj.lead_id", help_text="The lead it happened to: this one or one merged into it."
+    )
+
+
+class TransitionItemSerializer(HistoryItemSerializer):
+    from_stage = serializers.CharField(source="obj.from_stage.key", allow_null=True, default=None)
+    to_stage = serializers.CharField(source="obj.to_stage.key")
+    actor = serializers.SerializerMethodField(
+        help_text="Username, or the integration or 'system' that made the move."
+    )
+    handoff = serializers.CharField(source="obj.handoff.key", allow_null=True, default=None)
+    reason = serializers.CharField(source="obj.reason.code", allow_null=True, default=None)
+    note = serializers.CharField(source="obj.note")
+
+    @extend_schema_field(OpenApiTypes.STR)
+    def get_actor(self, item):
+        move = item.obj
+        return move.actor.username if move.actor_id else move.actor_label
+
+
+class OfferItemSerializer(HistoryItemSerializer):
+    handoff = serializers.CharField(source="obj.handoff.key")
+    status = serializers.CharField(source="obj.status")
+    offered_by = serializers.CharField(
+        source="obj.offered_by.username", allow_null=True, default=None
+    )
+    assignee = serializers.CharField(source="obj.assignee.username", allow_null=True, default=None)
+    queue = serializers.CharField(source="obj.queue.key", allow_null=True, default=None)
+    routed_at = serializers.DateTimeField(source="obj.routed_at", allow_null=True)
+    decided_at = serializers.DateTimeField(source="obj.decided_at", allow_null=True)
+    decided_by = serializers.CharField(
+        source="obj.decided_by.username", allow_null=True, default=None
+    )
+    reason = serializers.CharField(source="obj.reason.code", allow_null=True, default=None)
+    note = serializers.CharField(source="obj.note")
+    agreement_version = serializers.IntegerField(
+        source="obj.agreement.version", allow_null=True, default=None
+    )
+    closed_at = serializers.DateTimeField(source="obj.closed_at", allow_null=True)
+
+
+class TouchItemSerializer(HistoryItemSerializer):
+    user = serializers.CharField(source="obj.user.username")
+    kind = serializers.CharField(source="obj.kind")
+    outcome = serializers.CharField(source="obj.outcome")
+    note = serializers.CharField(source="obj.note")
+    offer = serializers.IntegerField(source="obj.offer_id", allow_null=True)
+
+
+class ActivityItemSerializer(HistoryItemSerializer):
+    kind = serializers.CharField(source="obj.kind")
+    detail = serializers.DictField(source="obj.detail")
+    points = serializers.IntegerField(source="obj.points")
+
+
+class DispositionItemSerializer(HistoryItemSerializer):
+    kind = serializers.CharField(source="obj.kind")
+    actor = serializers.CharField(source="obj.actor.username", allow_null=True, default=None)
+    reason = serializers.CharField(source="obj.reason.code", allow_null=True, default=None)
+    note = serializers.CharField(source="obj.note")
+    amount = serializers.DecimalField(
+        source="obj.amount", max_digits=14, decimal_places=2, allow_null=True
+    )
+    close_date = serializers.DateField(source="obj.close_date", allow_null=True)
+    competitor = serializers.CharField(source="obj.competitor")
+    offer = serializers.IntegerField(source="obj.offer_id", allow_null=True)
+
+
+HISTORY_SERIALIZERS = {
+    "transition": TransitionItemSerializer,
+    "offer": OfferItemSerializer,
+    "touch": TouchItemSerializer,
+    "activity": ActivityItemSerializer,
+    "disposition": DispositionItemSerializer,
+}
+HISTORY_ITEM = PolymorphicProxySerializer(
+    component_name="HistoryItem",
+    serializers=HISTORY_SERIALIZERS,
+    resource_type_field_name="type",
+    many=True,
+)
+
+
+class LeadHistoryApi(generics.GenericAPIView):
+    """Everything that happened to the lead and to the leads merged into it, oldest first."""
+
+    serializer_class = HistoryItemSerializer  # for the schema; each item uses its type's
+    filter_backends = []  # the history is the lead's, whole; pages only
+
+    @extend_schema(responses={200: HISTORY_ITEM, **ERRORS})
+    def get(self, request, pk: int):
+        items = lead_history(lead=lead_for(request, pk))
+        page = self.paginate_queryset(items)
+        return self.get_paginated_response(
+            [HISTORY_SERIALIZERS[item.type](item).data for item in page]
+        )

@@ -1,0 +1,97 @@
+"""Reads of handoffs: a lead's history, the offer an action on a lead applies to."""
+
+from __future__ import annotations
+
+import datetime
+from dataclasses import dataclass
+from typing import Any
+
+from django.db import connection
+
+from funnel.models import Lead, StageTransition
+from handoff.models import Activity, Disposition, Offer, OfferStatus, Touch
+
+# Items at the same instant come in the order they happen: the move, the offer it opens,
+# then what people did, then the disposition recorded with its move.
+HISTORY_TYPES = ("transition", "offer", "touch", "activity", "disposition")
+
+
+@dataclass(frozen=True)
+class HistoryItem:
+    type: str
+    at: datetime.datetime
+    obj: Any
+
+    def sort_key(self) -> tuple:
+        return (self.at, HISTORY_TYPES.index(self.type), self.obj.pk)
+
+
+def lead_family_ids(*, lead: Lead) -> list[int]:
+    """The lead and every lead merged into it, however deep the chain of merges, in one query."""
+    # The table name is the model's own, never input.
+    table = connection.ops.quote_name(Lead._meta.db_table)
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"""
+            WITH RECURSIVE family(id) AS (
+                SELECT id FROM {table} WHERE id = %s
+                UNION
+                SELECT child.id FROM {table} child JOIN family ON child.merged_into_id = family.id
+            )
+            SELECT id FROM family
+            """,
+            [lead.pk],
+        )
+        return [row[0] for row in cursor.fetchall()]
+
+
+def lead_history(*, lead: Lead) -> list[HistoryItem]:
+    """Everything that happened to `lead` and to the leads merged into it, oldest first.
+
+    Six queries whatever the length of the history: the family of merged leads, then one per
+    kind of item with everything it shows joined in.
+    """
+    ids = lead_family_ids(lead=lead)
+    transitions = StageTransition.objects.filter(lead_id__in=ids).select_related(
+        "from_stage", "to_stage", "actor", "handoff", "reason"
+    )
+    offers = Offer.objects.filter(lead_id__in=ids).select_related(
+        "handoff", "assignee", "queue", "offered_by", "decided_by", "reason", "agreement"
+    )
+    touches = Touch.objects.filter(lead_id__in=ids).select_related("user")
+    activities = Activity.objects.filter(lead_id__in=ids)
+    dispositions = Disposition.objects.filter(lead_id__in=ids).select_related("actor", "reason")
+    items = [
+        *(HistoryItem("transition", t.at, t) for t in transitions),
+        *(HistoryItem("offer", o.offered_at, o) for o in offers),
+        *(HistoryItem("touch", t.at, t) for t in touches),
+        *(HistoryItem("activity", a.at, a) for a in activities),
+        *(HistoryItem("disposition", d.at, d) for d in dispositions),
+    ]
+    return sorted(items, key=HistoryItem.sort_key)
+
+
+def lead_offer_to_decide(*, lead: Lead) -> Offer | None:
+    """The offer an accept, reject, claim or assign of `lead` applies to.
+
+    The pending offer if there is one; otherwise the latest, so that the refusal can say who
+    decided it and when (a second accept); None if the lead was never offered.
+    """
+    pending = Offer.objects.filter(lead=lead, status=OfferStatus.PENDING).first()
+    if pending is not None:
+        return pending
+    return (
+        Offer.objects.filter(lead=lead)
+        .select_related("decided_by")
+        .order_by("-offered_at", "-id")
+        .first()
+    )
+
+
+def lead_acted_on(*, lead_id: int) -> Lead:
+    """The lead as the API shows it, to answer the person who just acted on it.
+
+    Not filtered by visibility: rejecting or recycling a lead takes it out of the actor's view,
+    and the answer to their own action still shows where it went.
+    """
+    return Lead.objects.select_related("stage", "owner", "campaign").get(pk=lead_id)

@@ -1,0 +1,98 @@
+from django.contrib import admin
+from django.urls import reverse
+from django.utils.html import format_html
+
+from reporting.alerts import percent
+from reporting.models import RatioAlert, RatioWatch, WeeklyReport
+from reporting.weeks import week_label
+
+
+class ReadOnlyMixin:
+    """Records of what happened: shown, never edited in the admin."""
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(RatioWatch)
+class RatioWatchAdmin(admin.ModelAdmin):
+    list_display = ["name", "kind", "handoff", "from_stage", "to_stage", "target", "threshold",
+                    "min_volume", "active"]  # fmt: skip
+    list_editable = ["threshold", "min_volume", "active"]
+    list_filter = ["kind", "active"]
+    search_fields = ["name"]
+    fieldsets = [
+        (None, {"fields": ["name", "active"]}),
+        (
+            "The ratio",
+            {
+                "fields": ["kind", "handoff", "from_stage", "to_stage"],
+                "description": "Acceptance: pick the handoff. Conversion: pick both stages (of "
+                "the leads entering the first in a week, the share that reach the second).",
+            },
+        ),
+        (
+            "When to alert",
+            {
+                "fields": ["target", "threshold", "min_volume"],
+                "description": "An alert is raised once per week when the week's ratio departs "
+                "from the target (a handoff's target rate unless set here) or from the mean of "
+                "the 8 weeks before by more than the threshold. To silence a handoff, untick "
+                "active rather than deleting its watch: setup_funnel reinstalls a missing one.",
+            },
+        ),
+    ]
+
+
+@admin.register(RatioAlert)
+class RatioAlertAdmin(ReadOnlyMixin, admin.ModelAdmin):
+    list_display = ["iso_week", "watch", "value_shown", "target_shown", "baseline_shown",
+                    "volume", "why", "created_at"]  # fmt: skip
+    list_filter = ["watch", "week"]
+    list_select_related = ["watch"]
+    date_hierarchy = "week"
+
+    @admin.display(description="week", ordering="week")
+    def iso_week(self, alert):
+        return week_label(alert.week)
+
+    @admin.display(description="value", ordering="value")
+    def value_shown(self, alert):
+        return percent(alert.value)
+
+    @admin.display(description="target")
+    def target_shown(self, alert):
+        return percent(alert.target)
+
+    @admin.display(description="8-week mean")
+    def baseline_shown(self, alert):
+        return percent(alert.baseline)
+
+    @admin.display(description="drifted from")
+    def why(self, alert):
+        return ", ".join(alert.reasons)
+
+
+@admin.register(WeeklyReport)
+class WeeklyReportAdmin(ReadOnlyMixin, admin.ModelAdmin):
+    list_display = ["iso_week", "week", "built_at", "emailed_at", "links"]
+    fields = ["week", "built_at", "emailed_at", "links"]
+    readonly_fields = fields
+
+    @admin.display(description="week", ordering="week")
+    def iso_week(self, report):
+        return week_label(report.week)
+
+    @admin.display(description="report")
+    def links(self, report):
+        return format_html(
+            '<a href="{}">view</a> · <a href="{}">CSV</a>',
+            reverse("reporting:weekly-detail", args=[report.pk]),
+            reverse("reporting:weekly-csv", args=[report.pk]),
+        )

@@ -1,0 +1,330 @@
+"""The funnel: entries per stage of the main path and the conversion between them.
+
+Also the lead-level definitions the velocity and qualifiers reports share: the main path, the
+qualifying move, who holds a lead and who qualified it, and the report's lead filters.
+"""
+
+from __future__ import annotations
+
+import datetime
+from decimal import Decimal
+from typing import NamedTuple
+
+from django.db.models import (
+    Case,
+    CharField,
+    Count,
+    Exists,
+    F,
+    IntegerField,
+    Min,
+    OuterRef,
+    Q,
+    QuerySet,
+    Subquery,
+    Sum,
+    Value,
+    When,
+)
+from django.db.models.functions import Lower, NullIf
+
+from funnel.models import HandoffPair, Stage, StageKind, StageTransition
+from handoff.models import Disposition, Offer, OfferStatus
+from reporting.params import ReportQuery, week_start
+
+from .common import rate, week_of
+
+MODES = ("period", "cohort")
+GROUPS = ("campaign", "source", "team", "owner", "qualifier", "week")
+CENTS = Decimal("0.01")
+
+
+# --- shared definitions ------------------------------------------------------------------------
+
+
+def main_path() -> list[Stage]:
+    """The stages a lead is meant to pass, in order: the active open and won stages."""
+    return list(
+        Stage.objects.filter(active=True, kind__in=[StageKind.OPEN, StageKind.WON]).order_by(
+            "position", "key"
+        )
+    )
+
+
+class QualifyingMove(NamedTuple):
+    """The inside qualifier's pass (QIA → MQL by default), and where sales acceptance leads."""
+
+    from_stage_id: int
+    to_stage_id: int
+    accepted_position: int  # of the stage the next handoff's acceptance puts the lead in
+
+
+def qualifying_move() -> QualifyingMove | None:
+    """From the accepted stage of the handoff before the last into the offered stage of the last.
+
+    None when the funnel has fewer than two handoffs: there is no qualifier to speak of.
+    """
+    pairs = list(
+        HandoffPair.objects.select_related("accepted_stage").order_by(
+            "offered_stage__position", "id"
+        )
+    )
+    if len(pairs) < 2:
+        return None
+    before, last = pairs[-2], pairs[-1]
+    return QualifyingMove(
+        before.accepted_stage_id, last.offered_stage_id, last.accepted_stage.position
+    )
+
+
+def recorded_by(query: ReportQuery, field: str) -> dict:
+    """`field` recorded by the as-of moment; nothing to add without one."""
+    return {f"{field}__lte": query.as_of} if query.as_of else {}
+
+
+def lead_holder(query: ReportQuery, lead_ref: str, field: str) -> Subquery:
+    """`field` of whoever last accepted the lead (an offer's assignee), as of the report.
+
+    History, unlike `Lead.owner`, so an as-of report keeps the holder it had then.
+    """
+    offers = Offer.objects.filter(
+        lead_id=OuterRef(lead_ref),
+        status=OfferStatus.ACCEPTED,
+        decided_at__isnull=False,
+        **recorded_by(query, "decided_at"),
+    )
+    return Subquery(offers.order_by("-decided_at", "-id").values(field)[:1])
+
+
+def lead_qualifier(query: ReportQuery, lead_ref: str, move: QualifyingMove | None):
+    """The username of who made the lead's last qualifying move, as of the report."""
+    if move is None:
+        return Value(None, output_field=CharField())
+    moves = StageTransition.objects.filter(
+        lead_id=OuterRef(lead_ref),
+        from_stage_id=move.from_stage_id,
+        to_stage_id=move.to_stage_id,
+        **recorded_by(query, "at"),
+    )
+    return Subquery(moves.order_by("-at", "-id").values("actor__username")[:1])
+
+
+def lead_scope(queryset: QuerySet, query: ReportQuery) -> QuerySet:
+    """Rows (with a `lead`) whose lead is not merged away and passes the report's filters.
+
+    campaign, source and country are the lead's own fields; team and owner are those of the
+    lead's holder (`lead_holder`).
+    """
+    queryset = queryset.filter(lead__merged_into__isnull=True, **query.lead_filters("lead__"))
+    if query.team:
+        queryset = queryset.alias(
+            _holder_team=lead_holder(query, "lead_id", "assignee__team__key")
+        ).filter(_holder_team=query.team)
+    if query.owner:
+        queryset = queryset.alias(
+            _holder=lead_holder(query, "lead_id", "assignee__username")
+        ).filter(_holder=query.owner)
+    return queryset
+
+
+def first_entry(lead_ref: str) -> Subquery:
+    """When the lead entered the funnel: the moment of its first transition."""
+    first = StageTransition.objects.filter(lead_id=OuterRef(lead_ref)).order_by("at", "id")
+    return Subquery(first.values("at")[:1])
+
+
+def period_weeks(query: ReportQuery) -> list[str]:
+    """Every week (its Monday, "YYYY-MM-DD") that the period touches, empty ones included."""
+    weeks, monday = [], week_start(query.start)
+    while monday < query.end:
+        weeks.append(monday.isoformat())
+        monday += datetime.timedelta(days=7)
+    return weeks
+
+
+def money(value: Decimal | None) -> str:
+    """An amount as the API writes decimals: a string with two decimals."""
+    return str((value or Decimal(0)).quantize(CENTS))
+
+
+# --- the report --------------------------------------------------------------------------------
+
+
+def funnel_report(
+    *, query: ReportQuery, mode: str = "period", group_by: str | None = None
+) -> list[dict]:
+    """Entries per stage of the main path, with conversion to the next stage and to won.
+
+    The main path is the active open and won stages in position order (inquiry, qi, qia, mql,
+    sal, sql, won by default).
+
+    `mode="period"`: entries are transitions into the stage in the period (a lead that enters
+    a stage twice counts twice); to_next = entries of the next stage ÷ entries of this one,
+    to_won = entries of won ÷ entries of this one, both in the period. Revenue: won
+    dispositions dated in the period.
+
+    `mode="cohort"`: the cohort is the leads whose first transition falls in the period,
+    followed up to now (or as-of). Per stage, the cohort leads that ever entered it; to_next
+    and to_won are the shares of those leads that also entered the next stage, or won.
+    Revenue: every won disposition of the cohort, whenever dated (by as-of).
+
+    `group_by`: campaign (id), source (lower-cased: the filter ignores case too), team and
+    owner (of the lead's holder: whoever last accepted it), qualifier (who made its last
+    QIA → MQL move), or week (Monday of the entry; in cohort mode, of the first entry). Every
+    week of the period gets a row, empty or not; other groups appear when they have an entry
+    or revenue, and a lead with no campaign, source, holder or qualifier is in group null.
+    Filters: campaign, source, country, team, owner (see `lead_scope`).
+
+    One row per group: {group, stages: [{stage, entered, to_next, to_won}], revenue_won}; a
+    rate is null when nothing entered the stage, to_next is null for the last stage, and
+    revenue_won is a decimal string.
+    """
+    if mode not in MODES or group_by not in (None, *GROUPS):
+        raise ValueError(f"Unknown funnel mode {mode!r} or group {group_by!r}.")
+    path = main_path()
+    ids = [s.pk for s in path]
+    won_ids = [s.pk for s in path if s.kind == StageKind.WON]
+    move = qualifying_move() if group_by == "qualifier" else None
+
+    if mode == "cohort":
+        counts, revenue = _cohort(query, path, won_ids, group_by, move)
+    else:
+        counts, revenue = _period(query, ids, group_by, move)
+
+    if group_by == "week":
+        groups = period_weeks(query)
+    elif group_by is None:
+        groups = [None]
+    else:
+        groups = sorted({g for g, _ in counts} | set(revenue), key=lambda g: (g is None, g))
+    rows = []
+    for group in groups:
+        stages = []
+        for i, stage in enumerate(path):
+            c = counts.get((group, stage.pk), {})
+            entered = c.get("entered", 0)
+            if mode == "cohort":
+                to_next, to_won = c.get("to_next", 0), c.get("to_won", 0)
+            else:
+                nxt = counts.get((group, path[i + 1].pk), {}) if i + 1 < len(path) else {}
+                to_next = nxt.get("entered", 0)
+                to_won = sum(counts.get((group, w), {}).get("entered", 0) for w in won_ids)
+            stages.append(
+                {
+                    "stage": stage.key,
+                    "entered": entered,
+                    "to_next": rate(to_next, entered) if i + 1 < len(path) else None,
+                    "to_won": rate(to_won, entered),
+                }
+            )
+        rows.append({"group": group, "stages": stages, "revenue_won": money(revenue.get(group))})
+    return rows
+
+
+def _group_key(group_by: str | None, query: ReportQuery, move, *, when: str):
+    """The expression a row (a transition or a disposition) is grouped by."""
+    if group_by == "campaign":
+        return F("lead__campaign_id")
+    if group_by == "source":
+        return NullIf(Lower("lead__source"), Value(""))
+    if group_by == "team":
+        return lead_holder(query, "lead_id", "assignee__team__key")
+    if group_by == "owner":
+        return lead_holder(query, "lead_id", "assignee__username")
+    if group_by == "qualifier":
+        return lead_qualifier(query, "lead_id", move)
+    if group_by == "week":
+        return week_of(when)
+    return None
+
+
+def _grouped(queryset: QuerySet, key, *columns: str, **aggregates) -> list[dict]:
+    """`aggregates` per `key` (absent without a group) and `columns`, as rows."""
+    if key is None and not columns:
+        return [queryset.aggregate(**aggregates)]
+    if key is not None:
+        queryset, columns = queryset.annotate(grp=key), ("grp", *columns)
+    return list(queryset.order_by().values(*columns).annotate(**aggregates))
+
+
+def _period(query: ReportQuery, ids: list[int], group_by, move) -> tuple[dict, dict]:
+    entries = lead_scope(
+        StageTransition.objects.filter(
+            to_stage_id__in=ids,
+            at__gte=query.start_at,
+            at__lt=query.end_at,
+            **recorded_by(query, "at"),
+        ),
+        query,
+    )
+    key = _group_key(group_by, query, move, when="at")
+    counts = {
+        (row.get("grp"), row["to_stage_id"]): {"entered": row["n"]}
+        for row in _grouped(entries, key, "to_stage_id", n=Count("id"))
+    }
+    won = lead_scope(
+        Disposition.objects.filter(
+            kind=Disposition.Kind.WON,
+            at__gte=query.start_at,
+            at__lt=query.end_at,
+            **recorded_by(query, "at"),
+        ),
+        query,
+    )
+    key = _group_key(group_by, query, move, when="at")
+    revenue = {row.get("grp"): row["s"] for row in _grouped(won, key, s=Sum("amount"))}
+    return counts, revenue
+
+
+def _cohort(query: ReportQuery, path: list[Stage], won_ids, group_by, move) -> tuple[dict, dict]:
+    # The cohort's leads in one grouped pass over the transitions, not a lookup per row.
+    firsts = (
+        StageTransition.objects.order_by()
+        .values("lead_id")
+        .annotate(first_at=Min("at"))
+        .filter(
+            first_at__gte=query.start_at,
+            first_at__lt=query.end_at,
+            **recorded_by(query, "first_at"),
+        )
+        .values("lead_id")
+    )
+
+    def cohort(queryset: QuerySet) -> QuerySet:
+        queryset = lead_scope(queryset.filter(lead_id__in=firsts), query)
+        if group_by == "week":
+            queryset = queryset.alias(first_at=first_entry("lead_id"))
+        return queryset
+
+    # Each stage's next stage on the path, so one query can ask "did the lead enter it too?".
+    after = [
+        When(to_stage_id=stage.pk, then=Value(path[i + 1].pk)) for i, stage in enumerate(path[:-1])
+    ]
+    entries = cohort(
+        StageTransition.objects.filter(
+            to_stage_id__in=[s.pk for s in path], **recorded_by(query, "at")
+        )
+    ).alias(next_id=Case(*after, default=None, output_field=IntegerField()))
+    later = StageTransition.objects.filter(lead_id=OuterRef("lead_id"), **recorded_by(query, "at"))
+    key = _group_key(group_by, query, move, when="first_at")
+    counts = {
+        (row.get("grp"), row["to_stage_id"]): row
+        for row in _grouped(
+            entries,
+            key,
+            "to_stage_id",
+            entered=Count("lead_id", distinct=True),
+            to_next=Count(
+                "lead_id",
+                distinct=True,
+                filter=Q(Exists(later.filter(to_stage_id=OuterRef("next_id")))),
+            ),
+            to_won=Count(
+                "lead_id", distinct=True, filter=Q(Exists(later.filter(to_stage_id__in=won_ids)))
+            ),
+        )
+    }
+    won = cohort(Disposition.objects.filter(kind=Disposition.Kind.WON, **recorded_by(query, "at")))
+    key = _group_key(group_by, query, move, when="first_at")
+    revenue = {row.get("grp"): row["s"] for row in _grouped(won, key, s=Sum("amount"))}
+    return counts, revenue

@@ -1,0 +1,11 @@
+from django.urls import path
+
+from . import views
+
+app_name = "reporting"
+
+urlpatterns = [
+    path("reports/weekly/", views.weekly_list, name="weekly-list"),
+    path("reports/weekly/<int:pk>/", views.weekly_detail, name="weekly-detail"),
+    path("reports/weekly/<int:pk>.csv", views.weekly_csv, name="weekly-csv"),
+]
