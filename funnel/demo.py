@@ -2,10 +2,15 @@
 
 `demo_seed` fills an empty database for trying Leadflow out (`manage.py seed_demo`). Everything
 comes from one seed and is placed relative to the moment of the run: the same seed gives the same
-leads, with the same histories counted back from "now".
+leads making the same moves, counted back from "now". Answers to handoffs come in the receiving
+team's working hours, which fall differently relative to "now" at another moment, so those times
+(and where "now" cuts a history) shift with the moment; the same seed and moment give the same
+rows.
 
 Histories are written in bulk, bypassing `lead_transition`: a million leads one service call
-at a time would take hours. The generator follows the default funnel's allowed moves instead.
+at a time would take hours. The generator follows the default funnel's allowed moves instead, and
+`handoff.demo` adds what the handoff services would have recorded along each history: offers,
+touches, dispositions and marketing activity.
 """
 
 from __future__ import annotations
@@ -14,13 +19,17 @@ import datetime
 import json
 import math
 import random
-from collections.abc import Callable, Iterable, Iterator
-from dataclasses import dataclass
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
 
 from django.contrib.auth.hashers import make_password
 from django.db import connection, transaction
-from django.db.models import Count
+from django.db.models import Count, Max, Model
 from django.utils import timezone
+
+from handoff import demo as handoff_demo
+from handoff.models import Activity, Disposition, Offer, Touch
+from handoff.services.setup import handoff_setup_defaults
 
 from .models import (
     Campaign,
@@ -68,7 +77,9 @@ TERRITORIES = [
 ]
 SALES_REPS = sum(reps for *_, reps in TERRITORIES)
 
-BATCH_SIZE = 50_000  # leads per COPY round: keeps the process near 100 MB at any lead count
+# Leads per COPY round, with their moves, offers, touches, dispositions and activities: keeps
+# the process near 150 MB at any lead count.
+BATCH_SIZE = 25_000
 MAP_LABEL = "marketo"  # actor_label of moves the marketing automation platform makes
 STAFF_EMAIL_DOMAIN = "leadflow-demo.example"
 
@@ -85,7 +96,9 @@ class Step:
     advance: str
     rate: float
     fails: tuple[tuple[str, float, str], ...]  # (to stage, share of failures, reason purpose)
-    median_hours: float  # time in the stage before the decision
+    # Time in the stage before the decision, calendar hours. None for a handoff's offered stage:
+    # the receiving side answers in working time on its team's clock (handoff.demo).
+    median_hours: float | None
 
 
 STEPS = {
@@ -93,12 +106,12 @@ STEPS = {
         "qi", INQUIRY_TO_QI, (("recycle", 0.8, P.RECYCLE), ("disqualified", 0.2, P.DISQUALIFY)), 72
     ),
     "qi": Step(
-        "qia", QI_TO_QIA, (("recycle", 0.75, P.REJECT), ("disqualified", 0.25, P.DISQUALIFY)), 6
+        "qia", QI_TO_QIA, (("recycle", 0.75, P.REJECT), ("disqualified", 0.25, P.DISQUALIFY)), None
     ),
     "qia": Step(
         "mql", QIA_TO_MQL, (("recycle", 0.7, P.RECYCLE), ("disqualified", 0.3, P.DISQUALIFY)), 120
     ),
-    "mql": Step("sal", MQL_TO_SAL, (("recycle", 1.0, P.REJECT),), 20),
+    "mql": Step("sal", MQL_TO_SAL, (("recycle", 1.0, P.REJECT),), None),
     "sal": Step(
         "sql", SAL_TO_SQL, (("recycle", 0.75, P.RECYCLE), ("disqualified", 0.25, P.DISQUALIFY)), 240
     ),
@@ -310,6 +323,16 @@ class SeedResult:
     leads: int
     transitions: int
     stages: dict[str, int]  # current stage key → leads, in funnel order
+    handoff_rows: dict[str, int] = field(default_factory=dict)  # offers, touches, … → rows
+
+
+@dataclass
+class _Batch:
+    """One round of leads: rows in LEAD_FIELDS order, moves as (lead's position, *MOVE_FIELDS)."""
+
+    leads: list[tuple] = field(default_factory=list)
+    moves: list[tuple] = field(default_factory=list)
+    handoff: handoff_demo.HandoffRows = field(default_factory=handoff_demo.HandoffRows)
 
 
 class _Deck:
@@ -369,12 +392,15 @@ def demo_seed(
     weeks: int = 26,
     seed: int = 0,
     progress: Callable[[int, int], None] | None = None,
+    now: datetime.datetime | None = None,
 ) -> SeedResult:
     """Fill an empty funnel with staff, territories, campaigns and `leads` leads with histories.
 
-    All or nothing: one transaction, refused if any lead exists.
+    All or nothing: one transaction, refused if any lead exists. `now` (default: the moment of
+    the run) ends the period; the same seed and `now` give the same rows.
     """
-    now = timezone.now()
+    # Whole seconds, so every demo time is a whole number of seconds from the period's start.
+    now = (now or timezone.now()).replace(microsecond=0)
     with transaction.atomic():
         postgres = connection.vendor == "postgresql"
         if postgres:
@@ -386,29 +412,54 @@ def demo_seed(
         if count:
             raise LeadsExist(LEADS_EXIST.format(count=count))
         funnel_setup_defaults()
+        handoff_setup_defaults()  # agreements and routing rules, as setup_funnel installs them
         world = _world_build(now=now, weeks=weeks, seed=seed, leads=leads)
         rng = random.Random(f"{seed}:leads")
-        maker = _LeadMaker(world, rng)
+        handoffs = handoff_demo.HandoffDemo(
+            timing_rng=rng,
+            rng=random.Random(f"{seed}:handoffs"),
+            start=world.start,
+            span=world.span,
+            inside=world.inside,
+            reps=world.reps,
+            reps_by_country=world.reps_by_country,
+        )
+        maker = _LeadMaker(world, rng, handoffs)
         arrivals = _arrival_times(rng, leads, world.span)
-        write = _batch_copy if postgres else _batch_orm
+        ids = _Ids(postgres)
         done = transitions = 0
+        rows = dict.fromkeys(["offers", "touches", "dispositions", "activities"], 0)
         while done < leads:
             size = min(BATCH_SIZE, leads - done)
-            batch = (maker.make(done + i + 1, next(arrivals)) for i in range(size))
-            transitions += write(batch, size)
+            batch = _Batch()
+            for i in range(size):
+                maker.make(done + i + 1, next(arrivals), batch)
+            if postgres:
+                _batch_copy(batch, ids)
+            else:
+                _batch_orm(batch, ids)
+            transitions += len(batch.moves)
+            for table, count in handoff_demo.rows_count(batch.handoff).items():
+                rows[table] += count
             done += size
             if progress:
                 progress(done, leads)
         if postgres:
+            tables = ", ".join(
+                model._meta.db_table
+                for model in (Lead, StageTransition, Offer, Touch, Disposition, Activity)
+            )
             with connection.cursor() as cursor:
                 # Until autovacuum gets round to it, the planner would take the tables as empty.
-                cursor.execute(f"ANALYZE {Lead._meta.db_table}, {StageTransition._meta.db_table}")
+                cursor.execute(f"ANALYZE {tables}")
     stages = dict(
         Lead.objects.values_list("stage__key")
         .annotate(n=Count("id"))
         .order_by("stage__position", "stage__key")
     )
-    return SeedResult(seed=seed, leads=leads, transitions=transitions, stages=stages)
+    return SeedResult(
+        seed=seed, leads=leads, transitions=transitions, stages=stages, handoff_rows=rows
+    )
 
 
 def _world_build(*, now: datetime.datetime, weeks: int, seed: int, leads: int) -> _World:
@@ -423,6 +474,7 @@ def _world_build(*, now: datetime.datetime, weeks: int, seed: int, leads: int) -
     reasons: dict[str, list[int]] = {purpose: [] for purpose in P.values}
     for purpose, reason_id in ReasonCode.objects.filter(active=True).values_list("purpose", "id"):
         reasons[purpose].append(reason_id)
+    reasons = handoff_demo.human_reasons(reasons)
     missing = sorted(set(_stage_keys()) - set(stages))
     missing += [f"{key} handoff" for key in ("qia", "sal") if key not in handoffs]
     missing += [f"{purpose} reasons" for purpose, ids in reasons.items() if not ids]
@@ -603,11 +655,13 @@ def _arrival_times(rng: random.Random, count: int, span: int) -> Iterator[int]:
 
 
 class _LeadMaker:
-    """Makes one lead's row and its stage history, as tuples in LEAD_FIELDS/MOVE_FIELDS order."""
+    """Makes one lead's row, its stage history and (through handoff.demo) its handoff rows."""
 
-    def __init__(self, world: _World, rng: random.Random):
+    def __init__(self, world: _World, rng: random.Random, handoffs: handoff_demo.HandoffDemo):
         self.world = world
         self.rng = rng
+        self.handoffs = handoffs
+        self.offered = handoffs.offered_stages()
         self.decks = {stage: _Deck(rng, step.rate) for stage, step in STEPS.items()}
         self.demo_requests = _Deck(rng, DEMO_REQUEST_SHARE)
         self.reentries = _Deck(rng, RECYCLE_REENTRY)
@@ -616,7 +670,8 @@ class _LeadMaker:
         if math.gcd(NAME_STRIDE, self.name_pairs) != 1:
             raise ValueError("NAME_STRIDE must be coprime with the number of name pairs.")
 
-    def make(self, number: int, created: int) -> tuple[tuple, list[tuple]]:
+    def make(self, number: int, created: int, batch: _Batch) -> None:
+        """Add one lead, its stage history and its handoff rows to `batch`."""
         rng, world = self.rng, self.world
         company = world.companies[int(rng.random() * len(world.companies))]
         first, last, email = self._person(company)
@@ -624,38 +679,67 @@ class _LeadMaker:
         _, phone_prefix, _, _, cities = COUNTRIES[country]
         city, region = cities[int(rng.random() * len(cities))]
         demo_request = self.demo_requests.draw()
-        moves, stage, owner, recycles, furthest = self._history(created, demo_request, country)
-        campaign_id, source = self._campaign(created)
-        entered = moves[-1][2]
-        row = (
-            email,
-            first,
-            last,
-            f"{phone_prefix} {rng.randrange(100, 1000)} {rng.randrange(1_000_000, 10_000_000)}"
-            if rng.random() < 0.7
-            else "",
-            company.name,
-            self.titles[int(rng.random() * len(self.titles))],
-            country,
-            region,
-            city,
-            company.industry,
-            company.employees,
-            source,
-            campaign_id,
-            f"MKTO-{number:06d}" if rng.random() < EXTERNAL_ID_SHARE else None,
-            f"00Q{number:012d}" if FUNNEL_ORDER.index(furthest) >= 4 else "",
-            min(100, SCORE_BASE[furthest] + int(rng.random() * 30)),
-            world.stage_ids[stage],
-            entered,
-            owner,
-            world.stage_teams[stage],
-            recycles,
-            '{"form": "demo_request"}' if demo_request else "{}",
-            moves[0][2],
-            entered,
+        path, routed, stage, owner, recycles, furthest = self._history(
+            created, demo_request, country
         )
-        return row, moves
+        campaign_id, source = self._campaign(created)
+        lead_index, first_move = len(batch.leads), len(batch.moves)
+        ids, start = world.stage_ids, world.start
+        for src, dst, t, actor, label, handoff, reason in path:
+            batch.moves.append(
+                (
+                    lead_index,
+                    ids[src] if src else None,
+                    ids[dst],
+                    start + handoff_demo.SECOND * t,
+                    actor,
+                    label,
+                    handoff,
+                    reason,
+                    "",
+                )
+            )
+        entered = batch.moves[-1][3]
+        batch.leads.append(
+            (
+                email,
+                first,
+                last,
+                f"{phone_prefix} {rng.randrange(100, 1000)} {rng.randrange(1_000_000, 10_000_000)}"
+                if rng.random() < 0.7
+                else "",
+                company.name,
+                self.titles[int(rng.random() * len(self.titles))],
+                country,
+                region,
+                city,
+                company.industry,
+                company.employees,
+                source,
+                campaign_id,
+                f"MKTO-{number:06d}" if rng.random() < EXTERNAL_ID_SHARE else None,
+                f"00Q{number:012d}" if FUNNEL_ORDER.index(furthest) >= 4 else "",
+                min(100, SCORE_BASE[furthest] + int(rng.random() * 30)),
+                world.stage_ids[stage],
+                entered,
+                owner,
+                world.stage_teams[stage],
+                recycles,
+                '{"form": "demo_request"}' if demo_request else "{}",
+                batch.moves[first_move][3],
+                entered,
+            )
+        )
+        facts = handoff_demo.LeadFacts(
+            index=lead_index,
+            first_move=first_move,
+            country=country,
+            employees=company.employees,
+            source=source,
+            campaign_id=campaign_id,
+            demo_request=demo_request,
+        )
+        self.handoffs.follow(batch.handoff, facts, path, routed)
 
     def _person(self, company: _Company) -> tuple[str, str, str]:
         """The company's next name pair: distinct pairs give distinct addresses at one domain."""
@@ -679,25 +763,34 @@ class _LeadMaker:
         return max(60, int(seconds))
 
     def _history(self, t: int, demo_request: bool, country: str):
-        """Walk the lead through the funnel until it closes, stays, or reaches now."""
+        """Walk the lead through the funnel until it closes or drops out, then cut it at now.
+
+        Returns its moves as handoff_demo.Move tuples (times in seconds after the period's
+        start), by move position when each entry into an offered stage was routed, and the
+        lead's stage, owner, recycle count and furthest stage at now.
+
+        The whole walk is drawn before the cut, so the draws never depend on the times: the
+        receiving side answers on its working clock, whose hours fall elsewhere relative to
+        the period's start at another moment of the run, and this keeps the same seed making
+        the same leads and moves then (only their answer times, and where now cuts, move).
+        """
         rng, world = self.rng, self.world
-        ids, at = world.stage_ids, world.start
         stage = "mql" if demo_request else "inquiry"
         # A demo request is routed straight to an inside qualifier.
         owner = rng.choice(world.inside) if demo_request else None
-        moves = [
-            (None, ids[stage], at + datetime.timedelta(seconds=t), None, MAP_LABEL, None, None, "")
-        ]
+        path: list[handoff_demo.Move] = [(None, stage, t, None, MAP_LABEL, None, None)]
+        routed: dict[int, int] = {}
         recycles = 0
         furthest = stage
+        states = [(stage, owner, recycles, furthest)]  # after each move
         while stage not in ("won", "lost", "disqualified"):
             step = STEPS.get(stage)
-            median = step.median_hours if step else RECYCLE_MEDIAN_HOURS
-            # When a lead moves is drawn apart from where it goes, so the leads still
-            # waiting at the end of the period do not skew the observed ratios.
-            t += self._dwell(median)
-            if t >= world.span:
-                break
+            # When a lead moves is drawn apart from where it goes, so the leads the cut at
+            # now leaves waiting are a fair sample and do not skew the observed ratios.
+            if stage in self.offered:
+                routed[len(path) - 1], t = self.handoffs.decision(stage, t)
+            else:
+                t += self._dwell(step.median_hours if step else RECYCLE_MEDIAN_HOURS)
             handoff = reason = None
             actor, label = None, MAP_LABEL
             if step is None:  # recycle
@@ -710,6 +803,9 @@ class _LeadMaker:
                 to, purpose = self._fail_route(step)
                 reasons = world.reasons[purpose]
                 reason = reasons[int(rng.random() * len(reasons))]
+                if purpose == P.REJECT and stage in self.offered:
+                    # offer_reject moves the lead under the offer's handoff.
+                    handoff = self.handoffs.handoff_of(stage)
             if stage == "inquiry" and to == "disqualified":
                 actor, label = rng.choice(world.marketers), ""
             elif stage == "qi":
@@ -725,22 +821,14 @@ class _LeadMaker:
                 owner = None  # back with marketing
             if to == "recycle":
                 recycles += 1
-            moves.append(
-                (
-                    ids[stage],
-                    ids[to],
-                    at + datetime.timedelta(seconds=t),
-                    actor,
-                    label,
-                    handoff,
-                    reason,
-                    "",
-                )
-            )
+            path.append((stage, to, t, actor, label, handoff, reason))
             stage = to
             if to in SCORE_BASE and FUNNEL_ORDER.index(to) > FUNNEL_ORDER.index(furthest):
                 furthest = to
-        return moves, stage, owner, recycles, furthest
+            states.append((stage, owner, recycles, furthest))
+        kept = next((i for i, move in enumerate(path) if move[2] >= world.span), len(path))
+        routed = {i: at for i, at in routed.items() if i < kept}
+        return path[:kept], routed, *states[kept - 1]
 
     def _fail_route(self, step: Step) -> tuple[str, str]:
         pick = self.rng.random()
@@ -751,44 +839,75 @@ class _LeadMaker:
         return step.fails[-1][0], step.fails[-1][2]
 
 
-def _batch_copy(batch: Iterable[tuple[tuple, list[tuple]]], size: int) -> int:
-    """Write a batch with PostgreSQL COPY; returns the number of transitions written."""
+class _Ids:
+    """Ids reserved before writing, so rows can refer to the leads, moves and offers of a batch."""
+
+    def __init__(self, postgres: bool):
+        self.postgres = postgres
+        self.next: dict[type[Model], int] = {}
+
+    def reserve(self, model: type[Model], count: int) -> list[int]:
+        if not count:
+            return []
+        if self.postgres:
+            # From the sequence: nothing else inserting meanwhile can collide with them.
+            with connection.cursor() as cursor:
+                cursor.execute(
+                    "SELECT nextval(pg_get_serial_sequence(%s, 'id')) FROM generate_series(1, %s)",
+                    [model._meta.db_table, count],
+                )
+                return sorted(row[0] for row in cursor.fetchall())
+        # SQLite: the seed's transaction holds the database's write lock (IMMEDIATE mode).
+        if model not in self.next:
+            self.next[model] = (model.objects.aggregate(top=Max("id"))["top"] or 0) + 1
+        first = self.next[model]
+        self.next[model] = first + count
+        return list(range(first, first + count))
+
+
+def _batch_ids(batch: _Batch, ids: _Ids) -> dict[str, list[int]]:
+    return {
+        "lead_ids": ids.reserve(Lead, len(batch.leads)),
+        "move_ids": ids.reserve(StageTransition, len(batch.moves)),
+        "offer_ids": ids.reserve(Offer, len(batch.handoff.offers)),
+    }
+
+
+def _batch_copy(batch: _Batch, ids: _Ids) -> None:
+    """Write a batch with PostgreSQL COPY, each table after the ones its rows refer to."""
+    reserved = _batch_ids(batch, ids)
+    lead_ids, move_ids = reserved["lead_ids"], reserved["move_ids"]
     lead_columns = ", ".join(["id", *(Lead._meta.get_field(f).column for f in LEAD_FIELDS)])
-    move_columns = ", ".join(["lead_id", *MOVE_FIELDS])
+    move_columns = ", ".join(["id", "lead_id", *MOVE_FIELDS])
     with connection.cursor() as cursor:
-        # Ids taken from the sequence up front: the transitions need them, and nothing else
-        # inserting meanwhile can collide with them.
-        cursor.execute(
-            "SELECT nextval(pg_get_serial_sequence(%s, 'id')) FROM generate_series(1, %s)",
-            [Lead._meta.db_table, size],
-        )
-        ids = sorted(row[0] for row in cursor.fetchall())
-        moves = []
         with cursor.copy(f"COPY {Lead._meta.db_table} ({lead_columns}) FROM STDIN") as copy:
-            for lead_id, (row, lead_moves) in zip(ids, batch, strict=True):
+            for lead_id, row in zip(lead_ids, batch.leads, strict=True):
                 copy.write_row((lead_id, *row))
-                moves.extend((lead_id, *move) for move in lead_moves)
         table = StageTransition._meta.db_table
         with cursor.copy(f"COPY {table} ({move_columns}) FROM STDIN") as copy:
-            for move in moves:
-                copy.write_row(move)
-    return len(moves)
+            for move_id, (lead, *move) in zip(move_ids, batch.moves, strict=True):
+                copy.write_row((move_id, lead_ids[lead], *move))
+        handoff_demo.rows_copy(cursor, batch.handoff, **reserved)
 
 
-def _batch_orm(batch: Iterable[tuple[tuple, list[tuple]]], size: int) -> int:
+def _batch_orm(batch: _Batch, ids: _Ids) -> None:
     """Write a batch with bulk_create, for databases without COPY (SQLite)."""
-    made = list(batch)
+    reserved = _batch_ids(batch, ids)
+    lead_ids, move_ids = reserved["lead_ids"], reserved["move_ids"]
     leads = []
-    for row, _ in made:
+    for lead_id, row in zip(lead_ids, batch.leads, strict=True):
         fields = dict(zip(LEAD_FIELDS, row, strict=True))
         fields["attributes"] = json.loads(fields["attributes"])
-        leads.append(Lead(**fields))
+        leads.append(Lead(id=lead_id, **fields))
     # updated_at is auto_now: bulk_create stamps it with the time of the run.
-    Lead.objects.bulk_create(leads)
-    moves = [
-        StageTransition(lead_id=lead.pk, **dict(zip(MOVE_FIELDS, move, strict=True)))
-        for lead, (_, lead_moves) in zip(leads, made, strict=True)
-        for move in lead_moves
-    ]
-    StageTransition.objects.bulk_create(moves, batch_size=5_000)
-    return len(moves)
+    Lead.objects.bulk_create(leads, batch_size=2_000)
+    StageTransition.objects.bulk_create(
+        (
+            StageTransition(
+                id=move_id, lead_id=lead_ids[lead], **dict(zip(MOVE_FIELDS, move, strict=True))
+            )
+            for move_id, (lead, *move) in zip(move_ids, batch.moves, strict=True)
+        ),
+        batch_size=5_000,
+    )
+    handoff_demo.rows_create(batch.handoff, **reserved)
