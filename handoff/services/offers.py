@@ -320,34 +320,33 @@ def _holder(offer: Offer) -> User | None:
     return offer.assignee or (offer.queue.manager if offer.queue_id else None)
 
 
-def offer_warn(*, offer: Offer, clock: str) -> str:
+def _tell_holder(offer: Offer, *, kind: str, subject: str, body: str, done: str) -> str:
+    """Notify whoever holds the offer now (its assignee, or its queue's manager)."""
     holder = _holder(offer)
     if holder is None:
-        return "no one to warn"
-    notify(
-        user=holder,
+        return f"no one to tell ({done})"
+    notify(user=holder, kind=kind, subject=subject, body=body, offer=offer, lead=offer.lead)
+    return f"{done} {holder}"
+
+
+def offer_warn(*, offer: Offer, clock: str) -> str:
+    return _tell_holder(
+        offer,
         kind=Notification.Kind.SLA_WARNING,
         subject=f"SLA warning ({clock}): {offer.lead}",
         body=f"The {clock} deadline of this {offer.handoff.name} lead is close.",
-        offer=offer,
-        lead=offer.lead,
+        done="warned",
     )
-    return f"warned {holder}"
 
 
 def offer_remind(*, offer: Offer, clock: str) -> str:
-    holder = _holder(offer)
-    if holder is None:
-        return "no one to remind"
-    notify(
-        user=holder,
+    return _tell_holder(
+        offer,
         kind=Notification.Kind.SLA_BREACH,
         subject=f"SLA breached ({clock}): {offer.lead}",
         body=f"The {clock} deadline of this {offer.handoff.name} lead has passed. Act on it now.",
-        offer=offer,
-        lead=offer.lead,
+        done="reminded",
     )
-    return f"reminded {holder}"
 
 
 def offer_escalate(*, offer: Offer, clock: str, now: datetime.datetime) -> str:
