@@ -139,3 +139,24 @@ def test_a_lead_you_may_not_see_is_not_found(api_as, funnel_ready):
     assert rep.get(f"/api/v1/leads/{lead.pk}/").status_code == 404
     assert rep.post(f"/api/v1/leads/{lead.pk}/transition/", {"to": "qi"}).status_code == 404
     assert rep.get("/api/v1/leads/").json()["count"] == 0
+
+
+def test_too_many_requests_are_throttled_per_token(funnel_ready, monkeypatch):
+    from django.core.cache import cache
+
+    from funnel.tests.factories import UserFactory
+    from leadflow.api.throttling import TokenRateThrottle
+
+    cache.clear()
+    # DRF reads the rates into the class when it is imported: set them there.
+    monkeypatch.setattr(TokenRateThrottle, "THROTTLE_RATES", {"token": "3/min"})
+    user = UserFactory(role=Role.INTEGRATION)
+    client = APIClient()
+    client.credentials(HTTP_AUTHORIZATION=f"Token {Token.objects.create(user=user).key}")
+
+    statuses = [client.get("/api/v1/leads/").status_code for _ in range(4)]
+    refused = client.get("/api/v1/leads/")
+
+    assert statuses == [200, 200, 200, 429]
+    assert int(refused["Retry-After"]) > 0
+    assert refused.json()["code"] == "throttled"
