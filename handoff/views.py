@@ -14,7 +14,7 @@ from django.views.decorators.http import require_GET, require_POST
 
 from handoff.forms import DispositionForm, RejectForm, TouchForm
 from handoff.models import Offer
-from handoff.queue import queue_leads_held, queue_offers_waiting
+from handoff.selectors import queue_leads_held, queue_offers_waiting
 from handoff.services.offers import (
     OfferError,
     offer_accept,
