@@ -102,11 +102,6 @@ def _locked(offer: Offer) -> Offer:
     )
 
 
-def offer_open(*, lead: Lead) -> Offer | None:
-    """The lead's pending offer, if any."""
-    return Offer.objects.filter(lead=lead, status=OfferStatus.PENDING).first()
-
-
 def offer_data(offer: Offer) -> dict:
     """An offer as events and the API carry it."""
     return {

@@ -1,4 +1,4 @@
-from drf_spectacular.utils import OpenApiResponse, inline_serializer
+from drf_spectacular.utils import OpenApiResponse
 from rest_framework import serializers
 
 
@@ -56,6 +56,3 @@ class StrictSerializer(serializers.Serializer):
         if unknown:
             raise serializers.ValidationError(unknown)
         return value
-
-
-__all__ = ["ERRORS", "ErrorSerializer", "StrictSerializer", "inline_serializer"]
