@@ -91,6 +91,19 @@ def _weekdays(days) -> str:
     return ", ".join(names.get(day, str(day))[:3] for day in sorted(days)) or EMPTY
 
 
+class ReadOnlyMixin:
+    """Records of what happened: shown, never added, edited or deleted in the admin."""
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
 class StableKeyMixin:
     """The key is how the API and integrations name a row: set once, when the row is added."""
 
@@ -175,7 +188,7 @@ class LeadflowUserAdmin(HistoryProtectedDeleteMixin, UserAdmin):
         return field
 
 
-class MemberInline(admin.TabularInline):
+class MemberInline(ReadOnlyMixin, admin.TabularInline):
     model = User
     fk_name = "team"
     # The username heads each row, with a link to the user.
@@ -190,15 +203,6 @@ class MemberInline(admin.TabularInline):
     @admin.display(description="Name")
     def full_name(self, obj):
         return obj.get_full_name() or EMPTY
-
-    def has_add_permission(self, request, obj=None):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
 
     def get_queryset(self, request):
         return super().get_queryset(request).select_related("territory")
@@ -541,7 +545,7 @@ class RecentCampaignFilter(admin.SimpleListFilter):
         return queryset
 
 
-class HistoryInline(admin.TabularInline):
+class HistoryInline(ReadOnlyMixin, admin.TabularInline):
     """A lead's stage history, oldest first. Append-only: the database refuses edits too."""
 
     model = StageTransition
@@ -556,15 +560,6 @@ class HistoryInline(admin.TabularInline):
     @admin.display(description="By")
     def by(self, obj):
         return _actor(obj)
-
-    def has_add_permission(self, request, obj=None):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
 
     def get_queryset(self, request):
         return (
@@ -700,7 +695,7 @@ class LeadAdmin(admin.ModelAdmin):
 
 
 @admin.register(StageTransition)
-class StageTransitionAdmin(admin.ModelAdmin):
+class StageTransitionAdmin(ReadOnlyMixin, admin.ModelAdmin):
     """Stage history across all leads: read-only, like the table itself."""
 
     list_display = ("when", "lead_link", "from_stage", "to_stage", "by", "reason", "handoff")
@@ -736,15 +731,6 @@ class StageTransitionAdmin(admin.ModelAdmin):
     @admin.display(description="By")
     def by(self, obj):
         return _actor(obj)
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
 
 
 # Webhooks

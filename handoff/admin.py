@@ -7,6 +7,7 @@ from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils.html import format_html
 
+from funnel.admin import ReadOnlyMixin
 from funnel.models import HandoffPair, Lead
 
 from .models import (
@@ -24,19 +25,6 @@ from .models import (
 )
 from .services.routing import routing_decide
 from .services.sla import AgreementError, agreement_revise, agreement_sign_off
-
-
-class ReadOnlyMixin:
-    """History: shown, never edited in the admin."""
-
-    def has_add_permission(self, request, obj=None):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
 
 
 class SlaStepInline(admin.TabularInline):

@@ -2,22 +2,10 @@ from django.contrib import admin
 from django.urls import reverse
 from django.utils.html import format_html
 
+from funnel.admin import ReadOnlyMixin
 from reporting.alerts import percent
 from reporting.models import RatioAlert, RatioWatch, WeeklyReport
 from reporting.weeks import week_label
-
-
-class ReadOnlyMixin:
-    """Records of what happened: shown, never edited in the admin."""
-
-    def has_add_permission(self, request, obj=None):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
 
 
 @admin.register(RatioWatch)
