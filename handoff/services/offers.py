@@ -210,13 +210,19 @@ def offer_route(*, offer_id: int, now: datetime.datetime | None = None) -> Offer
     )
     if offer.status != OfferStatus.PENDING or offer.routed_at is not None:
         return offer
-    now = now or timezone.now()
-    routing_apply(offer=offer, now=now)
+    _route_and_start_clocks(offer, now=now or timezone.now())
+    _alert_routed(offer)
+    return offer
+
+
+def _route_and_start_clocks(
+    offer: Offer, *, now: datetime.datetime, exclude: set[int] = frozenset()
+) -> None:
+    """Decide who gets the (locked) offer and start its SLA clocks from now."""
+    routing_apply(offer=offer, now=now, exclude=exclude)
     offer.routed_at = now
     sla.timers_schedule(offer=offer, start=now)
     offer.save()
-    _alert_routed(offer)
-    return offer
 
 
 # --- decisions ----------------------------------------------------------------------------
@@ -368,10 +374,7 @@ def offer_reroute(*, offer: Offer, clock: str, now: datetime.datetime) -> str:
         return offer_escalate(offer=offer, clock=clock, now=now)
     previous = offer.assignee
     sla.timers_cancel(offer=offer, why="re-routed")
-    routing_apply(offer=offer, now=now, exclude={previous.pk} if previous else set())
-    offer.routed_at = now
-    sla.timers_schedule(offer=offer, start=now)
-    offer.save()
+    _route_and_start_clocks(offer, now=now, exclude={previous.pk} if previous else set())
     if previous is not None:
         notify(
             user=previous,
