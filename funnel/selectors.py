@@ -47,3 +47,12 @@ def lead_list(*, user: User) -> QuerySet[Lead]:
         .select_related("stage", "owner", "campaign")
         .prefetch_related(Prefetch("offers", queryset=current, to_attr="current_offers"))
     )
+
+
+def lead_acted_on(*, lead_id: int) -> Lead:
+    """The lead as the API shows it, to answer the person who just acted on it.
+
+    Not filtered by visibility: rejecting or recycling a lead takes it out of the actor's view,
+    and the answer to their own action still shows where it went.
+    """
+    return Lead.objects.select_related("stage", "owner", "campaign").get(pk=lead_id)

@@ -89,15 +89,6 @@ def lead_offer_to_decide(*, lead: Lead) -> Offer | None:
     )
 
 
-def lead_acted_on(*, lead_id: int) -> Lead:
-    """The lead as the API shows it, to answer the person who just acted on it.
-
-    Not filtered by visibility: rejecting or recycling a lead takes it out of the actor's view,
-    and the answer to their own action still shows where it went.
-    """
-    return Lead.objects.select_related("stage", "owner", "campaign").get(pk=lead_id)
-
-
 # --- the rep's queue page ----------------------------------------------------------------
 
 

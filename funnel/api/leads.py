@@ -8,9 +8,8 @@ from rest_framework.views import APIView
 
 from funnel.filters import LeadFilter
 from funnel.models import Campaign, Lead, ReasonCode, StageMove
-from funnel.selectors import lead_list
+from funnel.selectors import lead_acted_on, lead_list
 from funnel.services import lead_create, lead_transition, lead_update
-from handoff.selectors import lead_acted_on
 from leadflow.api.serializers import ERRORS, StrictSerializer
 
 READ_ONLY = {
@@ -119,6 +118,11 @@ class LeadListApi(generics.ListAPIView):
         )
 
 
+def lead_answer(lead: Lead) -> Response:
+    """The answer to an action on a lead: the lead as it is now, whoever may still see it."""
+    return Response(LeadOutputSerializer(lead_acted_on(lead_id=lead.pk)).data)
+
+
 def lead_for(request, pk) -> Lead:
     """The lead if the user may see it; 404 otherwise, so its existence is not revealed."""
     return get_object_or_404(lead_list(user=request.user), pk=pk)
@@ -174,5 +178,4 @@ class LeadTransitionApi(APIView):
             reason=reason_for_move(lead, to, data.validated_data.get("reason", "")),
             note=data.validated_data["note"],
         )
-        # Not through visibility: recycling a lead can take it out of the mover's view.
-        return Response(LeadOutputSerializer(lead_acted_on(lead_id=lead.pk)).data)
+        return lead_answer(lead)

@@ -14,10 +14,10 @@ from rest_framework import generics, serializers, status
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from funnel.api.leads import LeadOutputSerializer, lead_for
+from funnel.api.leads import LeadOutputSerializer, lead_answer, lead_for
 from funnel.models import Lead, ReasonCode, ReasonPurpose, User
 from handoff.models import Disposition, Offer, Touch
-from handoff.selectors import HISTORY_TYPES, lead_acted_on, lead_history, lead_offer_to_decide
+from handoff.selectors import HISTORY_TYPES, lead_history, lead_offer_to_decide
 from handoff.services.offers import (
     NO_OPEN_OFFER,
     OfferConflict,
@@ -69,10 +69,6 @@ def _offer(lead: Lead) -> Offer:
     return offer
 
 
-def _answer(lead: Lead) -> Response:
-    return Response(LeadOutputSerializer(lead_acted_on(lead_id=lead.pk)).data)
-
-
 # --- the offer ----------------------------------------------------------------------------
 
 
@@ -107,7 +103,7 @@ class LeadAcceptApi(APIView):
         data = AcceptInputSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         offer_accept(offer=_offer(lead), actor=request.user, note=data.validated_data["note"])
-        return _answer(lead)
+        return lead_answer(lead)
 
 
 class LeadRejectApi(APIView):
@@ -124,7 +120,7 @@ class LeadRejectApi(APIView):
             reason=_reason(data.validated_data["reason"], ReasonPurpose.REJECT),
             note=data.validated_data["note"],
         )
-        return _answer(lead)
+        return lead_answer(lead)
 
 
 class LeadClaimApi(APIView):
@@ -135,7 +131,7 @@ class LeadClaimApi(APIView):
         lead = lead_for(request, pk)
         ClaimInputSerializer(data=request.data).is_valid(raise_exception=True)
         offer_claim(offer=_offer(lead), actor=request.user)
-        return _answer(lead)
+        return lead_answer(lead)
 
 
 class LeadAssignApi(APIView):
@@ -153,7 +149,7 @@ class LeadAssignApi(APIView):
                 {"assignee": [UNKNOWN_USER.format(username=username)]}
             )
         offer_assign(offer=_offer(lead), actor=request.user, assignee=assignee)
-        return _answer(lead)
+        return lead_answer(lead)
 
 
 # --- working the lead ---------------------------------------------------------------------
@@ -203,7 +199,7 @@ class LeadDispositionApi(APIView):
             reason=_reason(code, purpose) if purpose else None,
             **fields,
         )
-        return _answer(lead)
+        return lead_answer(lead)
 
 
 class TouchInputSerializer(StrictSerializer):
