@@ -120,7 +120,7 @@ def conversion_weeks(*, watch: RatioWatch, week: datetime.date) -> dict[str, tup
             to_stage=watch.from_stage_id,
             at__gte=query.start_at,
             at__lt=query.end_at,
-            lead__merged_into__isnull=True,
+            **query.lead_filters("lead__"),
         )
         .annotate(week=week_of("at"), converted=Exists(reached))
         .values("week")

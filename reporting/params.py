@@ -54,12 +54,23 @@ class ReportQuery:
         return self.as_of or timezone.now()
 
     def lead_filters(self, prefix: str = "") -> dict:
-        """Filters on the lead, as ORM lookups through `prefix` (e.g. "lead__")."""
-        lookups = {}
+        """The leads a report counts, as ORM lookups through `prefix` (e.g. "lead__"): not merged
+        away (a merged duplicate counts through its survivor), and passing the lead filters."""
+        lookups = {f"{prefix}merged_into__isnull": True}
         if self.campaign is not None:
             lookups[f"{prefix}campaign_id"] = self.campaign
         if self.source:
             lookups[f"{prefix}source__iexact"] = self.source
         if self.country:
             lookups[f"{prefix}country"] = self.country.upper()
+        return lookups
+
+    def person_filters(self, prefix: str) -> dict:
+        """`team` and `owner` as lookups on the person a report answers for, through `prefix`
+        (the offer's "assignee__", the move's "actor__")."""
+        lookups = {}
+        if self.team:
+            lookups[f"{prefix}team__key"] = self.team
+        if self.owner:
+            lookups[f"{prefix}username"] = self.owner
         return lookups

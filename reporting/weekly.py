@@ -140,7 +140,7 @@ def _outcomes(query: ReportQuery) -> dict:
         kind__in=[Disposition.Kind.WON, Disposition.Kind.LOST],
         at__gte=query.start_at,
         at__lt=query.end_at,
-        lead__merged_into__isnull=True,
+        **query.lead_filters("lead__"),
     )
     totals = {
         row["kind"]: {"count": row["count"], "amount": float(row["amount"] or 0)}
@@ -194,7 +194,7 @@ def _sla_by_rep(query: ReportQuery) -> dict[tuple, dict]:
     touch by the end of the week, and touched in time."""
     end = query.end_at
     offers = Offer.objects.filter(
-        offered_at__gte=query.start_at, offered_at__lt=end, lead__merged_into__isnull=True
+        offered_at__gte=query.start_at, offered_at__lt=end, **query.lead_filters("lead__")
     )
     decided = Q(
         status__in=[OfferStatus.ACCEPTED, OfferStatus.REJECTED, OfferStatus.EXPIRED],

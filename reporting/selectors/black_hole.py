@@ -38,7 +38,6 @@ def _black_holes(query: ReportQuery, *, days: int | None, handoff: str | None):
         decided_at__gte=query.start_at,
         decided_at__lt=query.end_at,
         decided_at__lte=now,
-        lead__merged_into__isnull=True,
         **query.lead_filters("lead__"),
     ).filter(
         # Open then: a disposition recorded after an as-of moment does not count yet.
@@ -49,10 +48,7 @@ def _black_holes(query: ReportQuery, *, days: int | None, handoff: str | None):
         offers = offers.filter(work_due_at__lt=now)
     else:
         offers = offers.filter(decided_at__lt=now - datetime.timedelta(days=days))
-    if query.team:
-        offers = offers.filter(assignee__team__key=query.team)
-    if query.owner:
-        offers = offers.filter(assignee__username=query.owner)
+    offers = offers.filter(**query.person_filters("assignee__"))
     if handoff:
         offers = offers.filter(handoff__key=handoff)
     return offers

@@ -115,7 +115,7 @@ def lead_scope(queryset: QuerySet, query: ReportQuery) -> QuerySet:
     campaign, source and country are the lead's own fields; team and owner are those of the
     lead's holder (`lead_holder`).
     """
-    queryset = queryset.filter(lead__merged_into__isnull=True, **query.lead_filters("lead__"))
+    queryset = queryset.filter(**query.lead_filters("lead__"))
     if query.team:
         queryset = queryset.alias(
             _holder_team=lead_holder(query, "lead_id", "assignee__team__key")

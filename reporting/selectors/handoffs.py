@@ -20,15 +20,11 @@ def _offers(query: ReportQuery):
     offers = Offer.objects.filter(
         offered_at__gte=query.start_at,
         offered_at__lt=query.end_at,
-        lead__merged_into__isnull=True,
         **query.lead_filters("lead__"),
     )
     if query.as_of:
         offers = offers.filter(offered_at__lte=query.as_of)
-    if query.team:
-        offers = offers.filter(assignee__team__key=query.team)
-    if query.owner:
-        offers = offers.filter(assignee__username=query.owner)
+    offers = offers.filter(**query.person_filters("assignee__"))
     return offers
 
 

@@ -75,7 +75,6 @@ def _counts(query: ReportQuery, path: list[dict]) -> dict:
     moves = StageTransition.objects.filter(
         at__gte=query.start_at,
         at__lt=query.end_at,
-        lead__merged_into__isnull=True,
         **query.lead_filters("lead__"),
     )
     if query.as_of:
@@ -95,7 +94,6 @@ def _won(query: ReportQuery) -> dict:
         amount__isnull=False,
         at__gte=query.start_at,
         at__lt=query.end_at,
-        lead__merged_into__isnull=True,
         **query.lead_filters("lead__"),
     )
     if query.as_of:

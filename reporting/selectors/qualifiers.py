@@ -46,14 +46,10 @@ def qualifiers_report(*, query: ReportQuery) -> list[dict]:
         to_stage_id=move.to_stage_id,
         at__gte=query.start_at,
         at__lt=query.end_at,
-        lead__merged_into__isnull=True,
         **recorded_by(query, "at"),
         **query.lead_filters("lead__"),
     )
-    if query.team:
-        moves = moves.filter(actor__team__key=query.team)
-    if query.owner:
-        moves = moves.filter(actor__username=query.owner)
+    moves = moves.filter(**query.person_filters("actor__"))
 
     offers = Offer.objects.filter(transition_id=OuterRef("pk"), **recorded_by(query, "decided_at"))
     # SQL by default: the main-path stage after the one sales acceptance leads to.

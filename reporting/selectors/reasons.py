@@ -39,15 +39,11 @@ def _transitions(query: ReportQuery):
     moves = StageTransition.objects.filter(
         at__gte=query.start_at,
         at__lt=query.end_at,
-        lead__merged_into__isnull=True,
         **query.lead_filters("lead__"),
     )
     if query.as_of:
         moves = moves.filter(at__lte=query.as_of)
-    if query.team:
-        moves = moves.filter(actor__team__key=query.team)
-    if query.owner:
-        moves = moves.filter(actor__username=query.owner)
+    moves = moves.filter(**query.person_filters("actor__"))
     return moves
 
 

@@ -117,14 +117,10 @@ def _offers(query: ReportQuery) -> QuerySet:
     offers = Offer.objects.filter(
         offered_at__gte=query.start_at,
         offered_at__lt=query.end_at,
-        lead__merged_into__isnull=True,
         **recorded_by(query, "offered_at"),
         **query.lead_filters("lead__"),
     )
-    if query.team:
-        offers = offers.filter(assignee__team__key=query.team)
-    if query.owner:
-        offers = offers.filter(assignee__username=query.owner)
+    offers = offers.filter(**query.person_filters("assignee__"))
     return offers.order_by()
 
 
