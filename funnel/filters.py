@@ -7,6 +7,16 @@ from rest_framework.exceptions import ValidationError
 from .models import Campaign, Lead, ReasonCode, ReasonPurpose, Role, User
 
 
+def search_words(queryset, value: str, fields: list[str]):
+    """Rows where every word of `value` appears (any case) in at least one of `fields`."""
+    for word in value.split():
+        any_field = Q()
+        for field in fields:
+            any_field |= Q(**{f"{field}__icontains": word})
+        queryset = queryset.filter(any_field)
+    return queryset
+
+
 class UtcDateTimeFilter(django_filters.IsoDateTimeFilter):
     """An ISO 8601 moment, compared in UTC: PostgreSQL refuses offsets past ±15:59."""
 
@@ -41,15 +51,7 @@ class LeadFilter(django_filters.FilterSet):
         return queryset.filter(country=value.strip().upper())
 
     def filter_search(self, queryset, name, value):
-        words = value.split()
-        for word in words:
-            queryset = queryset.filter(
-                Q(email__icontains=word)
-                | Q(first_name__icontains=word)
-                | Q(last_name__icontains=word)
-                | Q(company__icontains=word)
-            )
-        return queryset
+        return search_words(queryset, value, ["email", "first_name", "last_name", "company"])
 
 
 class UserFilter(django_filters.FilterSet):
@@ -63,14 +65,7 @@ class UserFilter(django_filters.FilterSet):
         fields = []
 
     def filter_search(self, queryset, name, value):
-        for word in value.split():
-            queryset = queryset.filter(
-                Q(username__icontains=word)
-                | Q(first_name__icontains=word)
-                | Q(last_name__icontains=word)
-                | Q(email__icontains=word)
-            )
-        return queryset
+        return search_words(queryset, value, ["username", "first_name", "last_name", "email"])
 
 
 class ReasonCodeFilter(django_filters.FilterSet):
