@@ -266,7 +266,7 @@ def lead_disposition(
         competitor=competitor,
         transition=move,
     )
-    lead.refresh_from_db()
+    # lead_transition refreshed the moved lead's stage, team and owner in place.
     event_record(
         type=EventType.LEAD_DISPOSITIONED,
         at=record.at,

@@ -246,3 +246,19 @@ def test_a_touch_logged_months_late_is_refused(held_lead):
         touch_log(lead=held_lead, actor=held_lead.owner, kind="call", at=long_ago)
 
     assert not Touch.objects.exists()
+
+
+def test_the_disposition_event_carries_the_lead_as_the_moves_left_it(held_lead):
+    from funnel.models import Event
+
+    lead_disposition(
+        lead=held_lead,
+        actor=held_lead.owner,
+        disposition="recycle",
+        reason=_reason("recycle", "not_now"),
+    )
+
+    event = Event.objects.filter(type="lead.dispositioned").get()
+    assert event.data["lead"]["stage"] == "recycle"
+    assert event.data["lead"]["owner"] is None
+    assert event.data["disposition"] == "recycle"
