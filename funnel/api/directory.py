@@ -36,11 +36,11 @@ class UserOutputSerializer(serializers.ModelSerializer):
 
 
 class KeyRelatedField(serializers.SlugRelatedField):
-    """An object by its key. Anything but a plain string is refused before the query: a NUL
-    byte, for one, is an error PostgreSQL raises, not a missing row."""
+    """An object by its key. Anything but a plain string is refused before the query (NUL
+    characters are refused for every field by StrictSerializer)."""
 
     def to_internal_value(self, data):
-        if not isinstance(data, str) or "\x00" in data:
+        if not isinstance(data, str):
             self.fail("invalid")
         return super().to_internal_value(data)
 
