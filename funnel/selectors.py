@@ -56,3 +56,14 @@ def lead_acted_on(*, lead_id: int) -> Lead:
     and the answer to their own action still shows where it went.
     """
     return Lead.objects.select_related("stage", "owner", "campaign").get(pk=lead_id)
+
+
+def user_manages_team(user: User, team_id: int | None) -> bool:
+    """The team's manager, or a user with the manager role in that team."""
+    from .models import Team
+
+    if team_id is None:
+        return False
+    if user.role == Role.MANAGER and user.team_id == team_id:
+        return True
+    return Team.objects.filter(pk=team_id, manager=user).exists()

@@ -22,6 +22,7 @@ from funnel.models import (
     StageTransition,
     User,
 )
+from funnel.selectors import user_manages_team
 from funnel.services import lead_transition
 from handoff.models import Notification, Offer, OfferStatus, SlaClock
 from handoff.services import sla
@@ -60,17 +61,9 @@ def _is_admin(user: User) -> bool:
     return user.effective_role == Role.ADMIN
 
 
-def _manages(user: User, team_id: int) -> bool:
-    from funnel.models import Team
-
-    return Team.objects.filter(pk=team_id, manager=user).exists() or (
-        user.role == Role.MANAGER and user.team_id == team_id
-    )
-
-
 def offer_may_act(offer: Offer, user: User) -> bool:
     """The assignee, a member of the queue it waits in, the receiving manager, or an admin."""
-    if _is_admin(user) or _manages(user, offer.handoff.receiving_team_id):
+    if _is_admin(user) or user_manages_team(user, offer.handoff.receiving_team_id):
         return True
     if offer.assignee_id is not None:
         return offer.assignee_id == user.pk
@@ -304,7 +297,7 @@ def offer_assign(*, offer: Offer, actor: User, assignee: User) -> Offer:
     if offer.status != OfferStatus.PENDING:
         _check_decidable(offer, actor)
     team = offer.queue or offer.handoff.receiving_team
-    if not (_is_admin(actor) or _manages(actor, team.pk)):
+    if not (_is_admin(actor) or user_manages_team(actor, team.pk)):
         raise OfferForbidden(ASSIGN_NOT_ALLOWED.format(team=team))
     if assignee.team_id != team.pk or not assignee.is_active:
         raise OfferError(ASSIGNEE_NOT_MEMBER.format(user=assignee, team=team))

@@ -10,7 +10,8 @@ from django.db.models import Max, Q
 from django.utils import timezone
 
 from funnel.events import event_record
-from funnel.models import EventType, HandoffPair, Role, Team, User
+from funnel.models import EventType, HandoffPair, User
+from funnel.selectors import user_manages_team
 from handoff.models import (
     BreachAction,
     Offer,
@@ -64,10 +65,6 @@ def agreement_propose(
     return agreement
 
 
-def _leads_team(user: User, team: Team) -> bool:
-    return team.manager_id == user.pk or (user.role == Role.MANAGER and user.team_id == team.pk)
-
-
 @transaction.atomic
 def agreement_sign_off(*, agreement: SlaAgreement, actor: User) -> SlaAgreement:
     """Record one side's sign-off; the second one puts the version in force."""
@@ -80,11 +77,11 @@ def agreement_sign_off(*, agreement: SlaAgreement, actor: User) -> SlaAgreement:
         raise AgreementError(AGREEMENT_SUPERSEDED.format(version=agreement.version))
     agreement.full_clean()  # a draft edited in the admin is held to the same terms
     now = timezone.now()
-    if _leads_team(actor, pair.sending_team):
+    if user_manages_team(actor, pair.sending_team_id):
         if agreement.marketing_signoff_at:
             raise AgreementError(ALREADY_SIGNED.format(side="marketing", version=agreement.version))
         agreement.marketing_signoff_by, agreement.marketing_signoff_at = actor, now
-    elif _leads_team(actor, pair.receiving_team):
+    elif user_manages_team(actor, pair.receiving_team_id):
         if agreement.sales_signoff_at:
             raise AgreementError(ALREADY_SIGNED.format(side="sales", version=agreement.version))
         agreement.sales_signoff_by, agreement.sales_signoff_at = actor, now

@@ -22,6 +22,7 @@ from funnel.models import (
     StageMove,
     User,
 )
+from funnel.selectors import user_manages_team
 from funnel.services import lead_transition
 from handoff.models import (
     Activity,
@@ -75,16 +76,11 @@ def lead_offer_active(lead: Lead) -> Offer | None:
 
 def lead_may_work(lead: Lead, user: User, offer: Offer | None = None) -> bool:
     """The owner, the assignee of its open offer, the owning team's manager, or an admin."""
-    from funnel.models import Team
-
     if user.effective_role in (Role.ADMIN, Role.INTEGRATION):
         return True
     if lead.owner_id == user.pk or (offer is not None and offer.assignee_id == user.pk):
         return True
-    return lead.team_id is not None and (
-        Team.objects.filter(pk=lead.team_id, manager=user).exists()
-        or (user.role == Role.MANAGER and user.team_id == lead.team_id)
-    )
+    return user_manages_team(user, lead.team_id)
 
 
 @transaction.atomic
