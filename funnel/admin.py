@@ -1,31 +1,24 @@
 """Admin for the people who run the funnel: marketers, sales managers and admins.
 
-A lead's stage, its team and its stage history are written only by funnel.services
-(lead_create, lead_transition): here they are read-only, and history can be neither changed
-nor deleted. Rows that history refers to are retired (Active unticked), not deleted.
+The funnel's definition and its people. Leads and their history are the lead's life app's
+(handoff.admin); rows that history refers to are retired (Active unticked), not deleted.
 """
 
 from __future__ import annotations
-
-import json
 
 from django import forms
 from django.contrib import admin
 from django.contrib.admin.widgets import RelatedFieldWidgetWrapper
 from django.contrib.auth.admin import UserAdmin
 from django.db import models
-from django.db.models import Count, F, ForeignObjectRel, Q
+from django.db.models import Count, F, ForeignObjectRel
 from django.urls import reverse
-from django.utils import timezone
-from django.utils.formats import date_format
 from django.utils.html import format_html
 
 from .forms import (
     WEEKDAYS,
     CampaignForm,
     HandoffPairForm,
-    LeadAddForm,
-    LeadForm,
     StageForm,
     StageMoveForm,
     StageMoveInlineFormSet,
@@ -34,29 +27,19 @@ from .forms import (
 )
 from .models import (
     Campaign,
-    DeliveryStatus,
-    EventType,
     HandoffPair,
-    Lead,
     ReasonCode,
     ReasonPurpose,
     Role,
     Stage,
     StageMove,
-    StageTransition,
     Team,
     Territory,
     User,
-    WebhookAttempt,
-    WebhookDelivery,
-    WebhookSubscription,
 )
-from .services import lead_create, lead_update
-from .webhooks import WebhookError, webhook_events_clean, webhook_redeliver, webhook_url_check
 
 EMPTY = "-"  # as the admin shows empty values
 
-# Lead fields the admin may write on an existing lead: never stage, team or their timestamps.
 
 DELETE_REFUSED = "{obj}: {kinds} refer to it. {hint}"
 RETIRE_HINT = "Retire it instead: untick Active."
@@ -71,8 +54,9 @@ RATE_INPUT = {
 }
 
 
-def _changelist_link(model, label: str, **filters) -> str:
-    url = reverse(f"admin:{model._meta.app_label}_{model._meta.model_name}_changelist")
+def changelist_link(model: str, label: str, **filters) -> str:
+    """A link to the admin list of `model` ("app_label.model_name"), filtered."""
+    url = reverse(f"admin:{model.replace('.', '_')}_changelist")
     query = "&".join(f"{name}={value}" for name, value in filters.items())
     return format_html('<a href="{}?{}">{}</a>', url, query, label)
 
@@ -267,7 +251,7 @@ class TeamAdmin(StableKeyMixin, HistoryProtectedDeleteMixin, admin.ModelAdmin):
 
     @admin.display(description="Members", ordering="member_total")
     def member_count(self, obj):
-        return _changelist_link(User, str(obj.member_total), team__id__exact=obj.pk)
+        return changelist_link("funnel.user", str(obj.member_total), team__id__exact=obj.pk)
 
     @admin.display(description="Working hours")
     def hours(self, obj):
@@ -293,7 +277,7 @@ class TerritoryAdmin(StableKeyMixin, admin.ModelAdmin):
 
     @admin.display(description="Members", ordering="member_total")
     def member_count(self, obj):
-        return _changelist_link(User, str(obj.member_total), territory__id__exact=obj.pk)
+        return changelist_link("funnel.user", str(obj.member_total), territory__id__exact=obj.pk)
 
 
 # The funnel's shape: stages, moves, handoffs, reasons
@@ -383,7 +367,7 @@ class StageAdmin(StableKeyMixin, HistoryProtectedDeleteMixin, admin.ModelAdmin):
     def leads(self, obj):
         if obj.pk is None:
             return EMPTY
-        return _changelist_link(Lead, "Leads in this stage", stage__id__exact=obj.pk)
+        return changelist_link("handoff.lead", "Leads in this stage", stage__id__exact=obj.pk)
 
 
 @admin.register(StageMove)
@@ -478,401 +462,4 @@ class CampaignAdmin(admin.ModelAdmin):
 
     @admin.display(description="Leads")
     def leads(self, obj):
-        return _changelist_link(Lead, "View leads", campaign__id__exact=obj.pk)
-
-
-# Leads and their history
-
-
-class TextInputFilter(admin.SimpleListFilter):
-    """A typed value instead of a list of values: listing them would scan every lead."""
-
-    template = "admin/funnel/input_filter.html"
-    placeholder = ""
-
-    def lookups(self, request, model_admin):
-        return [("", "")]  # the filter shows only when it has a lookup
-
-    def choices(self, changelist):
-        kept = {k: v for k, v in changelist.params.items() if k != self.parameter_name}
-        yield {
-            "selected": not self.value(),
-            "query_string": changelist.get_query_string(remove=[self.parameter_name]),
-            "kept_params": kept.items(),
-            "placeholder": self.placeholder,
-            "display": "All",
-        }
-
-
-class CountryFilter(TextInputFilter):
-    title = "country"
-    parameter_name = "country"
-    placeholder = "e.g. DE"
-
-    def queryset(self, request, queryset):
-        if self.value():
-            return queryset.filter(country=self.value().strip().upper())
-        return queryset
-
-
-class SourceFilter(TextInputFilter):
-    title = "source"
-    parameter_name = "source"
-    placeholder = "e.g. webinar"
-
-    def queryset(self, request, queryset):
-        if self.value():
-            return queryset.filter(source__iexact=self.value().strip())
-        return queryset
-
-
-class RecentCampaignFilter(admin.SimpleListFilter):
-    """The latest campaigns, not all of them: older ones are reached from their campaign."""
-
-    title = "campaign (latest)"
-    parameter_name = "campaign__id__exact"
-    shown = 20
-
-    def lookups(self, request, model_admin):
-        campaigns = list(Campaign.objects.order_by(F("start").desc(nulls_last=True), "-id"))
-        latest = campaigns[: self.shown]
-        chosen = [c for c in campaigns[self.shown :] if str(c.pk) == self.value()]
-        return [(c.pk, c.name) for c in [*latest, *chosen]]
-
-    def queryset(self, request, queryset):
-        if self.value():
-            return queryset.filter(campaign_id=self.value())
-        return queryset
-
-
-class HistoryInline(ReadOnlyMixin, admin.TabularInline):
-    """A lead's stage history, oldest first. Append-only: the database refuses edits too."""
-
-    model = StageTransition
-    fk_name = "lead"
-    fields = readonly_fields = ("at", "from_stage", "to_stage", "by", "reason", "handoff", "note")
-    ordering = ("at", "id")
-    verbose_name = "stage change"
-    verbose_name_plural = "Stage history"
-    extra = 0
-    can_delete = False
-
-    @admin.display(description="By")
-    def by(self, obj):
-        return _actor(obj)
-
-    def get_queryset(self, request):
-        return (
-            super()
-            .get_queryset(request)
-            .select_related("from_stage", "to_stage", "actor", "reason", "handoff")
-        )
-
-
-def _actor(transition: StageTransition) -> str:
-    if transition.actor is not None:
-        return transition.actor.get_full_name() or transition.actor.get_username()
-    return transition.actor_label or EMPTY
-
-
-@admin.register(Lead)
-class LeadAdmin(admin.ModelAdmin):
-    """Leads are added through lead_create and never deleted: their history is kept."""
-
-    form = LeadForm
-    add_form = LeadAddForm
-    list_display = (
-        "display_name",
-        "email",
-        "company",
-        "country",
-        "stage",
-        "owner",
-        "campaign",
-        "score",
-        "in_stage_since",
-    )
-    list_filter = ("stage", "team", SourceFilter, RecentCampaignFilter, CountryFilter)
-    list_select_related = ("stage", "team", "owner", "campaign")
-    search_fields = ("email", "first_name", "last_name", "company", "external_id")
-    # Counting a million leads, per page and per filter choice, costs more than it tells.
-    show_full_result_count = False
-    show_facets = admin.ShowFacets.NEVER
-    autocomplete_fields = ("campaign",)
-    readonly_fields = (
-        "stage",
-        "stage_entered_at",
-        "team",
-        "owner",
-        "score",
-        "recycle_count",
-        "created_at",
-        "updated_at",
-    )
-    fieldsets = (
-        ("Contact", {"fields": (("first_name", "last_name"), "email", "phone", "title")}),
-        (
-            "Company",
-            {"fields": ("company", "industry", "employees", ("country", "region", "city"))},
-        ),
-        ("Marketing", {"fields": ("source", "campaign", "score")}),
-        (
-            "Funnel",
-            {
-                "description": "The stage changes only through the funnel's moves, never here; "
-                "every change is listed in the stage history below.",
-                "fields": (("stage", "stage_entered_at"), "team", "owner", "recycle_count"),
-            },
-        ),
-        (
-            "Integration",
-            {
-                "classes": ("collapse",),
-                "fields": ("external_id", "crm_id", "attributes", "created_at", "updated_at"),
-            },
-        ),
-    )
-    add_fieldsets = (
-        ("Contact", {"fields": (("first_name", "last_name"), "email", "phone", "title")}),
-        (
-            "Company",
-            {"fields": ("company", "industry", "employees", ("country", "region", "city"))},
-        ),
-        ("Marketing", {"fields": ("source", "campaign")}),
-        ("Funnel", {"fields": ("entry_stage", "note")}),
-        ("Integration", {"classes": ("collapse",), "fields": ("external_id", "crm_id")}),
-    )
-    inlines = (HistoryInline,)
-
-    @admin.display(description="Name", ordering="last_name")
-    def display_name(self, obj):
-        return f"{obj.first_name} {obj.last_name}".strip() or "(no name)"
-
-    @admin.display(description="In stage since", ordering="stage_entered_at")
-    def in_stage_since(self, obj):
-        return date_format(timezone.localtime(obj.stage_entered_at), "SHORT_DATE_FORMAT")
-
-    def get_fieldsets(self, request, obj=None):
-        return self.add_fieldsets if obj is None else self.fieldsets
-
-    def get_search_results(self, request, queryset, search_term):
-        term = search_term.strip()
-        if term and " " not in term:
-            # A whole email address or external id: indexes answer it, where a
-            # substring search reads every lead. A partial one falls through to that.
-            exact = queryset.filter(Q(email=term.lower()) | Q(external_id=term))
-            if exact.exists():
-                return exact, False
-        return super().get_search_results(request, queryset, search_term)
-
-    def get_inlines(self, request, obj):
-        return self.inlines if obj is not None else ()
-
-    def get_form(self, request, obj=None, **kwargs):
-        if obj is None:
-            # The entry stages offered depend on who adds the lead.
-            kwargs["form"] = type("LeadAddForm", (self.add_form,), {"actor": request.user})
-        return super().get_form(request, obj, **kwargs)
-
-    def save_model(self, request, obj, form, change):
-        if change:
-            changed = {name: form.cleaned_data[name] for name in form.changed_data}
-            lead_update(lead=obj, actor=request.user, fields=changed)
-            return
-        lead = lead_create(
-            actor=request.user,
-            stage=form.cleaned_data["entry_stage"],
-            note=form.cleaned_data["note"],
-            **form.lead_fields(),
-        )
-        # The admin goes on with the form's instance (log entry, redirect): make it the lead.
-        obj.pk = lead.pk
-        obj.refresh_from_db()
-        obj._state.adding = False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
-
-
-@admin.register(StageTransition)
-class StageTransitionAdmin(ReadOnlyMixin, admin.ModelAdmin):
-    """Stage history across all leads: read-only, like the table itself."""
-
-    list_display = ("when", "lead_link", "from_stage", "to_stage", "by", "reason", "handoff")
-    list_filter = ("to_stage", "handoff")
-    list_select_related = ("lead", "from_stage", "to_stage", "actor", "reason", "handoff")
-    date_hierarchy = "at"
-    ordering = ("-at", "-id")
-    show_full_result_count = False
-    show_facets = admin.ShowFacets.NEVER
-    fields = (
-        "lead",
-        "at",
-        "from_stage",
-        "to_stage",
-        "actor",
-        "actor_label",
-        "handoff",
-        "reason",
-        "note",
-    )
-
-    @admin.display(description="At", ordering="at")
-    def when(self, obj):
-        return date_format(timezone.localtime(obj.at), "SHORT_DATETIME_FORMAT")
-
-    @admin.display(description="Lead", ordering="lead")
-    def lead_link(self, obj):
-        lead = obj.lead
-        label = f"{lead.first_name} {lead.last_name}".strip() or lead.email or lead.external_id
-        url = reverse("admin:funnel_lead_change", args=[obj.lead_id])
-        return format_html('<a href="{}">{}</a>', url, label)
-
-    @admin.display(description="By")
-    def by(self, obj):
-        return _actor(obj)
-
-
-# Webhooks
-
-
-class WebhookSubscriptionForm(forms.ModelForm):
-    url = forms.URLField(max_length=500, assume_scheme="https")
-    events = forms.MultipleChoiceField(
-        choices=EventType.choices,
-        required=False,
-        widget=forms.CheckboxSelectMultiple,
-        help_text="None ticked: every event type.",
-    )
-
-    class Meta:
-        model = WebhookSubscription
-        fields = ("url", "events", "active", "description", "owner", "secret")
-
-    def clean_url(self):
-        url = self.cleaned_data["url"]
-        try:
-            webhook_url_check(url)
-        except forms.ValidationError as exc:
-            raise forms.ValidationError(exc.message_dict["url"]) from exc
-        return url
-
-    def clean_events(self):
-        return webhook_events_clean(self.cleaned_data["events"])
-
-
-@admin.register(WebhookSubscription)
-class WebhookSubscriptionAdmin(admin.ModelAdmin):
-    """Who hears of which events. A subscription's owner sees and edits it through the API."""
-
-    form = WebhookSubscriptionForm
-    list_display = ("url", "owner", "event_list", "active", "pending", "dead", "created_at")
-    list_filter = ("active",)
-    list_select_related = ("owner",)
-    search_fields = ("url", "description", "owner__username")
-    autocomplete_fields = ("owner",)
-    readonly_fields = ("created_at",)
-
-    def get_queryset(self, request):
-        return (
-            super()
-            .get_queryset(request)
-            .annotate(
-                pending_total=Count("deliveries", filter=Q(deliveries__status="pending")),
-                dead_total=Count("deliveries", filter=Q(deliveries__status="dead")),
-            )
-        )
-
-    @admin.display(description="Events")
-    def event_list(self, obj):
-        return ", ".join(obj.events) or "All"
-
-    @admin.display(description="Pending", ordering="pending_total")
-    def pending(self, obj):
-        return _changelist_link(
-            WebhookDelivery,
-            str(obj.pending_total),
-            subscription__id__exact=obj.pk,
-            status__exact=DeliveryStatus.PENDING,
-        )
-
-    @admin.display(description="Dead-lettered", ordering="dead_total")
-    def dead(self, obj):
-        return _changelist_link(
-            WebhookDelivery,
-            str(obj.dead_total),
-            subscription__id__exact=obj.pk,
-            status__exact=DeliveryStatus.DEAD,
-        )
-
-
-class WebhookAttemptInline(admin.TabularInline):
-    model = WebhookAttempt
-    fields = readonly_fields = ("at", "status_code", "error", "duration_ms")
-    ordering = ("at", "id")
-    verbose_name_plural = "Attempts"
-    extra = 0
-    can_delete = False
-
-    def has_add_permission(self, request, obj=None):
-        return False
-
-
-@admin.register(WebhookDelivery)
-class WebhookDeliveryAdmin(admin.ModelAdmin):
-    """Each event to each subscription. Written only by the sender; "Redeliver" queues one again."""
-
-    list_display = (
-        "id",
-        "event",
-        "subscription",
-        "status",
-        "attempts",
-        "next_attempt_at",
-        "delivered_at",
-        "last_status_code",
-    )
-    list_filter = ("status", "subscription")
-    list_select_related = ("event", "subscription")
-    date_hierarchy = "created_at"
-    show_full_result_count = False
-    show_facets = admin.ShowFacets.NEVER
-    fields = readonly_fields = (
-        "event",
-        "subscription",
-        "status",
-        "attempts",
-        "next_attempt_at",
-        "delivered_at",
-        "last_status_code",
-        "last_error",
-        "created_at",
-        "payload",
-    )
-    inlines = (WebhookAttemptInline,)
-    actions = ("redeliver",)
-
-    @admin.display(description="Event data")
-    def payload(self, obj):
-        return format_html("<pre>{}</pre>", json.dumps(obj.event.data, indent=2))
-
-    @admin.action(
-        description="Redeliver (queue again; the next sweep sends it)", permissions=["change"]
-    )
-    def redeliver(self, request, queryset):
-        queued = skipped = 0
-        for delivery in queryset:
-            try:
-                webhook_redeliver(delivery=delivery, actor=request.user)
-            except WebhookError:
-                skipped += 1  # still pending: it is sent anyway
-                continue
-            self.log_change(request, delivery, "Queued again for delivery.")
-            queued += 1
-        self.message_user(request, f"{queued} queued again; {skipped} still pending, left as is.")
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
+        return changelist_link("handoff.lead", "View leads", campaign__id__exact=obj.pk)

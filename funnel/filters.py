@@ -4,7 +4,7 @@ import django_filters
 from django.db.models import Q
 from rest_framework.exceptions import ValidationError
 
-from .models import Campaign, Lead, ReasonCode, ReasonPurpose, Role, User
+from .models import Campaign, ReasonCode, ReasonPurpose, Role, User
 
 
 def search_words(queryset, value: str, fields: list[str]):
@@ -27,31 +27,6 @@ class UtcDateTimeFilter(django_filters.IsoDateTimeFilter):
             except OverflowError as exc:
                 raise ValidationError({self.field_name: ["Out of range."]}) from exc
         return super().filter(qs, value)
-
-
-class LeadFilter(django_filters.FilterSet):
-    stage = django_filters.CharFilter(field_name="stage__key")
-    owner = django_filters.CharFilter(field_name="owner__username")
-    team = django_filters.CharFilter(field_name="team__key")
-    campaign = django_filters.NumberFilter(field_name="campaign_id")
-    source = django_filters.CharFilter(field_name="source", lookup_expr="iexact")
-    country = django_filters.CharFilter(method="filter_country")
-    score_min = django_filters.NumberFilter(field_name="score", lookup_expr="gte")
-    score_max = django_filters.NumberFilter(field_name="score", lookup_expr="lte")
-    created_after = UtcDateTimeFilter(field_name="created_at", lookup_expr="gte")
-    created_before = UtcDateTimeFilter(field_name="created_at", lookup_expr="lt")
-    updated_after = UtcDateTimeFilter(field_name="updated_at", lookup_expr="gte")
-    q = django_filters.CharFilter(method="filter_search", label="Search name, email, company")
-
-    class Meta:
-        model = Lead
-        fields = []
-
-    def filter_country(self, queryset, name, value):
-        return queryset.filter(country=value.strip().upper())
-
-    def filter_search(self, queryset, name, value):
-        return search_words(queryset, value, ["email", "first_name", "last_name", "company"])
 
 
 class UserFilter(django_filters.FilterSet):

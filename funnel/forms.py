@@ -8,18 +8,7 @@ import zoneinfo
 from django import forms
 from django.core.validators import MinValueValidator
 
-from .models import (
-    Campaign,
-    HandoffPair,
-    Lead,
-    ReasonPurpose,
-    Role,
-    Stage,
-    StageMove,
-    Team,
-    Territory,
-)
-from .services import LEAD_FIELDS, lead_clean_fields
+from .models import Campaign, HandoffPair, ReasonPurpose, Role, Stage, StageMove, Team, Territory
 
 WEEKDAYS = [
     (0, "Monday"),
@@ -37,12 +26,8 @@ COUNTRY_CODE_INVALID = "Use two-letter ISO 3166 codes, e.g. DE or US."
 CAMPAIGN_ENDS_BEFORE_START = "The campaign cannot end before it starts."
 HANDOFF_SAME_STAGE = "The accepted stage must differ from the offered stage."
 MOVE_DUPLICATE = "This stage already has a move to {to_stage}."
-LEAD_EMAIL_OR_EXTERNAL_ID = "Give an email address or an external id."
-LEAD_EMAIL_TAKEN = "Another lead already has this email address."
-LEAD_EXTERNAL_ID_TAKEN = "Another lead already has this external id."
-LEAD_NO_ENTRY_STAGE = "Your role may not create leads: no stage lets it add new leads."
 
-_COUNTRY_CODE = re.compile(r"^[A-Z]{2}$")
+COUNTRY_CODE_PATTERN = re.compile(r"^[A-Z]{2}$")
 
 
 def _checkboxes(choices, **kwargs) -> forms.TypedMultipleChoiceField:
@@ -107,7 +92,7 @@ class CountryListField(forms.CharField):
 
     def validate(self, value):
         super().validate(value)
-        bad = [code for code in value if not _COUNTRY_CODE.match(code)]
+        bad = [code for code in value if not COUNTRY_CODE_PATTERN.match(code)]
         if bad:
             raise forms.ValidationError(f"{COUNTRY_CODE_INVALID} Not valid: {', '.join(bad)}.")
 
@@ -213,94 +198,3 @@ class CampaignForm(forms.ModelForm):
             # An error on a field also keeps the model's check constraint from repeating it.
             self.add_error("end", CAMPAIGN_ENDS_BEFORE_START)
         return cleaned
-
-
-class LeadForm(forms.ModelForm):
-    """Contact fields of a lead, normalised the way lead_create stores them.
-
-    The stage, its team and timestamps are never fields here: only the funnel services write
-    them.
-    """
-
-    class Meta:
-        model = Lead
-        fields = (*sorted(LEAD_FIELDS), "owner")
-        help_texts = {"country": "Two-letter ISO 3166 code, e.g. DE."}
-
-    def clean_country(self):
-        value = (self.cleaned_data.get("country") or "").strip().upper()
-        if value and not _COUNTRY_CODE.match(value):
-            raise forms.ValidationError(COUNTRY_CODE_INVALID)
-        return value
-
-    def clean(self):
-        cleaned = super().clean()
-        present = {name: cleaned[name] for name in ("email", "external_id") if name in cleaned}
-        cleaned.update(lead_clean_fields(present))
-        if self.has_error("email") or self.has_error("external_id"):
-            return cleaned
-        email = cleaned.get("email", self.instance.email)
-        external_id = cleaned.get("external_id", self.instance.external_id)
-        others = Lead.objects.exclude(pk=self.instance.pk) if self.instance.pk else Lead.objects
-        # Errors on the fields themselves, so the model's constraints do not repeat them.
-        if not email and not external_id:
-            self.add_error("email", LEAD_EMAIL_OR_EXTERNAL_ID)
-        elif external_id and others.filter(external_id=external_id).exists():
-            self.add_error("external_id", LEAD_EXTERNAL_ID_TAKEN)
-        elif (
-            email
-            and not external_id
-            and others.filter(email=email, external_id__isnull=True).exists()
-        ):
-            self.add_error("email", LEAD_EMAIL_TAKEN)
-        return cleaned
-
-
-def entry_stages_for(actor) -> list[Stage]:
-    """Active stages a new lead may start in when `actor` creates it (funnel entry moves)."""
-    role = actor.effective_role
-    moves = StageMove.objects.filter(from_stage__isnull=True, to_stage__active=True).exclude(
-        # Only accepting its handoff enters an accepted stage (lead_transition's rule).
-        to_stage__in=HandoffPair.objects.values("accepted_stage")
-    )
-    # Roles are filtered here, not in SQL: JSON containment differs between databases.
-    stages = [
-        move.to_stage
-        for move in moves.select_related("to_stage")
-        if role in move.roles and not move.reason_purposes
-    ]
-    return sorted(stages, key=lambda stage: (stage.position, stage.key))
-
-
-class LeadAddForm(LeadForm):
-    """A new lead, created by funnel.services.lead_create in the chosen entry stage.
-
-    `actor` is set by the admin on a subclass per request.
-    """
-
-    actor = None
-    entry_stage = forms.ModelChoiceField(
-        queryset=Stage.objects.none(),
-        label="Starts in stage",
-        help_text="The stages your role may add new leads to.",
-    )
-    note = forms.CharField(
-        required=False,
-        widget=forms.Textarea(attrs={"rows": 2}),
-        help_text="Stored on the lead's first history entry.",
-    )
-
-    def __init__(self, *args, **kwargs):
-        super().__init__(*args, **kwargs)
-        stages = entry_stages_for(self.actor) if self.actor is not None else []
-        field = self.fields["entry_stage"]
-        field.queryset = Stage.objects.filter(pk__in=[stage.pk for stage in stages])
-        if stages:
-            default = next((stage for stage in stages if stage.key == "inquiry"), stages[0])
-            field.initial = default.pk
-        else:
-            field.help_text = LEAD_NO_ENTRY_STAGE
-
-    def lead_fields(self) -> dict:
-        """The cleaned values lead_create takes."""
-        return {name: value for name, value in self.cleaned_data.items() if name in LEAD_FIELDS}

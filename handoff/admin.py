@@ -1,18 +1,29 @@
+"""Admin of a lead's life: leads and their history, offers, routing, SLA agreements, work.
+
+A lead's stage, its team and its stage history are written only by handoff.services.leads
+(lead_create, lead_transition): here they are read-only, and history can be neither changed
+nor deleted.
+"""
+
 from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied
-from django.db.models import Max
+from django.db.models import F, Max, Q
 from django.shortcuts import get_object_or_404
 from django.template.loader import render_to_string
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
+from django.utils import timezone
+from django.utils.formats import date_format
 from django.utils.html import format_html
 
-from funnel.admin import ReadOnlyMixin
-from funnel.models import HandoffPair, Lead
+from funnel.admin import EMPTY, ReadOnlyMixin
+from funnel.models import Campaign, HandoffPair
 
+from .forms import LeadAddForm, LeadForm
 from .models import (
     Activity,
     Disposition,
+    Lead,
     Notification,
     Offer,
     RepProfile,
@@ -21,10 +32,266 @@ from .models import (
     SlaAgreement,
     SlaStep,
     SlaTimer,
+    StageTransition,
     Touch,
 )
+from .services.leads import lead_create, lead_update
 from .services.routing import routing_decide
 from .services.sla import AgreementError, agreement_revise, agreement_sign_off
+
+# Leads and their history
+
+
+class TextInputFilter(admin.SimpleListFilter):
+    """A typed value instead of a list of values: listing them would scan every lead."""
+
+    template = "admin/funnel/input_filter.html"
+    placeholder = ""
+
+    def lookups(self, request, model_admin):
+        return [("", "")]  # the filter shows only when it has a lookup
+
+    def choices(self, changelist):
+        kept = {k: v for k, v in changelist.params.items() if k != self.parameter_name}
+        yield {
+            "selected": not self.value(),
+            "query_string": changelist.get_query_string(remove=[self.parameter_name]),
+            "kept_params": kept.items(),
+            "placeholder": self.placeholder,
+            "display": "All",
+        }
+
+
+class CountryFilter(TextInputFilter):
+    title = "country"
+    parameter_name = "country"
+    placeholder = "e.g. DE"
+
+    def queryset(self, request, queryset):
+        if self.value():
+            return queryset.filter(country=self.value().strip().upper())
+        return queryset
+
+
+class SourceFilter(TextInputFilter):
+    title = "source"
+    parameter_name = "source"
+    placeholder = "e.g. webinar"
+
+    def queryset(self, request, queryset):
+        if self.value():
+            return queryset.filter(source__iexact=self.value().strip())
+        return queryset
+
+
+class RecentCampaignFilter(admin.SimpleListFilter):
+    """The latest campaigns, not all of them: older ones are reached from their campaign."""
+
+    title = "campaign (latest)"
+    parameter_name = "campaign__id__exact"
+    shown = 20
+
+    def lookups(self, request, model_admin):
+        campaigns = list(Campaign.objects.order_by(F("start").desc(nulls_last=True), "-id"))
+        latest = campaigns[: self.shown]
+        chosen = [c for c in campaigns[self.shown :] if str(c.pk) == self.value()]
+        return [(c.pk, c.name) for c in [*latest, *chosen]]
+
+    def queryset(self, request, queryset):
+        if self.value():
+            return queryset.filter(campaign_id=self.value())
+        return queryset
+
+
+class HistoryInline(ReadOnlyMixin, admin.TabularInline):
+    """A lead's stage history, oldest first. Append-only: the database refuses edits too."""
+
+    model = StageTransition
+    fk_name = "lead"
+    fields = readonly_fields = ("at", "from_stage", "to_stage", "by", "reason", "handoff", "note")
+    ordering = ("at", "id")
+    verbose_name = "stage change"
+    verbose_name_plural = "Stage history"
+    extra = 0
+    can_delete = False
+
+    @admin.display(description="By")
+    def by(self, obj):
+        return _actor(obj)
+
+    def get_queryset(self, request):
+        return (
+            super()
+            .get_queryset(request)
+            .select_related("from_stage", "to_stage", "actor", "reason", "handoff")
+        )
+
+
+def _actor(transition: StageTransition) -> str:
+    if transition.actor is not None:
+        return transition.actor.get_full_name() or transition.actor.get_username()
+    return transition.actor_label or EMPTY
+
+
+@admin.register(Lead)
+class LeadAdmin(admin.ModelAdmin):
+    """Leads are added through lead_create and never deleted: their history is kept."""
+
+    form = LeadForm
+    add_form = LeadAddForm
+    list_display = (
+        "display_name",
+        "email",
+        "company",
+        "country",
+        "stage",
+        "owner",
+        "campaign",
+        "score",
+        "in_stage_since",
+    )
+    list_filter = ("stage", "team", SourceFilter, RecentCampaignFilter, CountryFilter)
+    list_select_related = ("stage", "team", "owner", "campaign")
+    search_fields = ("email", "first_name", "last_name", "company", "external_id")
+    # Counting a million leads, per page and per filter choice, costs more than it tells.
+    show_full_result_count = False
+    show_facets = admin.ShowFacets.NEVER
+    autocomplete_fields = ("campaign",)
+    readonly_fields = (
+        "stage",
+        "stage_entered_at",
+        "team",
+        "owner",
+        "score",
+        "recycle_count",
+        "created_at",
+        "updated_at",
+    )
+    fieldsets = (
+        ("Contact", {"fields": (("first_name", "last_name"), "email", "phone", "title")}),
+        (
+            "Company",
+            {"fields": ("company", "industry", "employees", ("country", "region", "city"))},
+        ),
+        ("Marketing", {"fields": ("source", "campaign", "score")}),
+        (
+            "Funnel",
+            {
+                "description": "The stage changes only through the funnel's moves, never here; "
+                "every change is listed in the stage history below.",
+                "fields": (("stage", "stage_entered_at"), "team", "owner", "recycle_count"),
+            },
+        ),
+        (
+            "Integration",
+            {
+                "classes": ("collapse",),
+                "fields": ("external_id", "crm_id", "attributes", "created_at", "updated_at"),
+            },
+        ),
+    )
+    add_fieldsets = (
+        ("Contact", {"fields": (("first_name", "last_name"), "email", "phone", "title")}),
+        (
+            "Company",
+            {"fields": ("company", "industry", "employees", ("country", "region", "city"))},
+        ),
+        ("Marketing", {"fields": ("source", "campaign")}),
+        ("Funnel", {"fields": ("entry_stage", "note")}),
+        ("Integration", {"classes": ("collapse",), "fields": ("external_id", "crm_id")}),
+    )
+    inlines = (HistoryInline,)
+
+    @admin.display(description="Name", ordering="last_name")
+    def display_name(self, obj):
+        return f"{obj.first_name} {obj.last_name}".strip() or "(no name)"
+
+    @admin.display(description="In stage since", ordering="stage_entered_at")
+    def in_stage_since(self, obj):
+        return date_format(timezone.localtime(obj.stage_entered_at), "SHORT_DATE_FORMAT")
+
+    def get_fieldsets(self, request, obj=None):
+        return self.add_fieldsets if obj is None else self.fieldsets
+
+    def get_search_results(self, request, queryset, search_term):
+        term = search_term.strip()
+        if term and " " not in term:
+            # A whole email address or external id: indexes answer it, where a
+            # substring search reads every lead. A partial one falls through to that.
+            exact = queryset.filter(Q(email=term.lower()) | Q(external_id=term))
+            if exact.exists():
+                return exact, False
+        return super().get_search_results(request, queryset, search_term)
+
+    def get_inlines(self, request, obj):
+        return self.inlines if obj is not None else ()
+
+    def get_form(self, request, obj=None, **kwargs):
+        if obj is None:
+            # The entry stages offered depend on who adds the lead.
+            kwargs["form"] = type("LeadAddForm", (self.add_form,), {"actor": request.user})
+        return super().get_form(request, obj, **kwargs)
+
+    def save_model(self, request, obj, form, change):
+        if change:
+            changed = {name: form.cleaned_data[name] for name in form.changed_data}
+            lead_update(lead=obj, actor=request.user, fields=changed)
+            return
+        lead = lead_create(
+            actor=request.user,
+            stage=form.cleaned_data["entry_stage"],
+            note=form.cleaned_data["note"],
+            **form.lead_fields(),
+        )
+        # The admin goes on with the form's instance (log entry, redirect): make it the lead.
+        obj.pk = lead.pk
+        obj.refresh_from_db()
+        obj._state.adding = False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(StageTransition)
+class StageTransitionAdmin(ReadOnlyMixin, admin.ModelAdmin):
+    """Stage history across all leads: read-only, like the table itself."""
+
+    list_display = ("when", "lead_link", "from_stage", "to_stage", "by", "reason", "handoff")
+    list_filter = ("to_stage", "handoff")
+    list_select_related = ("lead", "from_stage", "to_stage", "actor", "reason", "handoff")
+    date_hierarchy = "at"
+    ordering = ("-at", "-id")
+    show_full_result_count = False
+    show_facets = admin.ShowFacets.NEVER
+    fields = (
+        "lead",
+        "at",
+        "from_stage",
+        "to_stage",
+        "actor",
+        "actor_label",
+        "handoff",
+        "reason",
+        "note",
+    )
+
+    @admin.display(description="At", ordering="at")
+    def when(self, obj):
+        return date_format(timezone.localtime(obj.at), "SHORT_DATETIME_FORMAT")
+
+    @admin.display(description="Lead", ordering="lead")
+    def lead_link(self, obj):
+        lead = obj.lead
+        label = f"{lead.first_name} {lead.last_name}".strip() or lead.email or lead.external_id
+        url = reverse("admin:handoff_lead_change", args=[obj.lead_id])
+        return format_html('<a href="{}">{}</a>', url, label)
+
+    @admin.display(description="By")
+    def by(self, obj):
+        return _actor(obj)
+
+
+# Handoffs
 
 
 class SlaStepInline(admin.TabularInline):
@@ -203,7 +470,7 @@ class OfferAdmin(ReadOnlyMixin, admin.ModelAdmin):
 
     @admin.display(description="lead", ordering="lead__email")
     def lead_link(self, obj):
-        url = reverse("admin:funnel_lead_change", args=[obj.lead_id])
+        url = reverse("admin:handoff_lead_change", args=[obj.lead_id])
         return format_html('<a href="{}">{}</a>', url, obj.lead)
 
     @admin.display(description="why it went where it went")

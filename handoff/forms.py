@@ -1,17 +1,20 @@
-"""Input of the rep's queue page. Validation only; each action is one service call."""
+"""Input of the rep's queue page and of the lead admin. Validation only; each action is one
+service call."""
 
 from django import forms
 from django.core.validators import MinValueValidator
 
-from funnel.models import ReasonCode, ReasonPurpose
-from handoff.models import Disposition, Touch
+from funnel.forms import COUNTRY_CODE_INVALID, COUNTRY_CODE_PATTERN
+from funnel.models import ReasonCode, ReasonPurpose, Stage
+from funnel.rules import entry_stages_for
+from handoff.models import Disposition, Lead, Touch
+from handoff.services.leads import LEAD_FIELDS, lead_clean_fields
+from handoff.services.work import DISPOSITION_RULES
 
-# The reason a disposition needs, by its purpose.
-DISPOSITION_PURPOSE = {
-    Disposition.Kind.RECYCLE: ReasonPurpose.RECYCLE,
-    Disposition.Kind.JUNK: ReasonPurpose.DISQUALIFY,
-    Disposition.Kind.LOST: ReasonPurpose.LOST,
-}
+# The purposes of the reasons dispositions take (the disposition table's).
+DISPOSITION_PURPOSES = [
+    rule.reason_purpose for rule in DISPOSITION_RULES.values() if rule.reason_purpose
+]
 
 
 def reason_choices(*purposes: str, prompt: str = "Reason…") -> list[tuple[str, str]]:
@@ -55,7 +58,90 @@ class DispositionForm(forms.Form):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["reason"].choices = reason_choices(*DISPOSITION_PURPOSE.values())
+        self.fields["reason"].choices = reason_choices(*DISPOSITION_PURPOSES)
 
     def clean_reason(self):
         return reason_from_choice(self.cleaned_data.get("reason", ""))
+
+
+# --- the lead admin ------------------------------------------------------------------------
+
+LEAD_EMAIL_OR_EXTERNAL_ID = "Give an email address or an external id."
+LEAD_EMAIL_TAKEN = "Another lead already has this email address."
+LEAD_EXTERNAL_ID_TAKEN = "Another lead already has this external id."
+LEAD_NO_ENTRY_STAGE = "Your role may not create leads: no stage lets it add new leads."
+
+
+class LeadForm(forms.ModelForm):
+    """Contact fields of a lead, normalised the way lead_create stores them.
+
+    The stage, its team and timestamps are never fields here: only the funnel services write
+    them.
+    """
+
+    class Meta:
+        model = Lead
+        fields = (*sorted(LEAD_FIELDS), "owner")
+        help_texts = {"country": "Two-letter ISO 3166 code, e.g. DE."}
+
+    def clean_country(self):
+        value = (self.cleaned_data.get("country") or "").strip().upper()
+        if value and not COUNTRY_CODE_PATTERN.match(value):
+            raise forms.ValidationError(COUNTRY_CODE_INVALID)
+        return value
+
+    def clean(self):
+        cleaned = super().clean()
+        present = {name: cleaned[name] for name in ("email", "external_id") if name in cleaned}
+        cleaned.update(lead_clean_fields(present))
+        if self.has_error("email") or self.has_error("external_id"):
+            return cleaned
+        email = cleaned.get("email", self.instance.email)
+        external_id = cleaned.get("external_id", self.instance.external_id)
+        others = Lead.objects.exclude(pk=self.instance.pk) if self.instance.pk else Lead.objects
+        # Errors on the fields themselves, so the model's constraints do not repeat them.
+        if not email and not external_id:
+            self.add_error("email", LEAD_EMAIL_OR_EXTERNAL_ID)
+        elif external_id and others.filter(external_id=external_id).exists():
+            self.add_error("external_id", LEAD_EXTERNAL_ID_TAKEN)
+        elif (
+            email
+            and not external_id
+            and others.filter(email=email, external_id__isnull=True).exists()
+        ):
+            self.add_error("email", LEAD_EMAIL_TAKEN)
+        return cleaned
+
+
+class LeadAddForm(LeadForm):
+    """A new lead, created by handoff.services.leads.lead_create in the chosen entry stage.
+
+    `actor` is set by the admin on a subclass per request.
+    """
+
+    actor = None
+    entry_stage = forms.ModelChoiceField(
+        queryset=Stage.objects.none(),
+        label="Starts in stage",
+        help_text="The stages your role may add new leads to.",
+    )
+    note = forms.CharField(
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 2}),
+        help_text="Stored on the lead's first history entry.",
+    )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        stages = entry_stages_for(self.actor) if self.actor is not None else []
+        field = self.fields["entry_stage"]
+        field.queryset = Stage.objects.filter(pk__in=[stage.pk for stage in stages])
+        if stages:
+            default = next((stage for stage in stages if stage.key == "inquiry"), stages[0])
+            field.initial = default.pk
+        else:
+            field.help_text = LEAD_NO_ENTRY_STAGE
+
+    def lead_fields(self) -> dict:
+        """The cleaned values lead_create takes."""
+        return {name: value for name, value in self.cleaned_data.items() if name in LEAD_FIELDS}

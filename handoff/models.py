@@ -1,4 +1,5 @@
-"""Handoffs: offers between teams, how they are routed, the SLA they run under, and what follows.
+"""A lead's life: the lead and its stage history, the offers that hand it between teams, how they
+are routed, the SLA they run under, and the touches, activities and dispositions that follow.
 
 An offer is the event that makes acceptance measurable: a lead entered the sender's stage of a
 handoff pair, and the receiving side accepts or rejects it, in time or not.
@@ -6,16 +7,145 @@ handoff pair, and the receiving side accepts or rejects it, in time or not.
 
 from decimal import Decimal
 
+import pgtrigger
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.validators import MinValueValidator
 from django.db import models
 from django.db.models import Q
+from django.db.models.functions import Lower, Trim
 from django.utils import timezone
 
-from funnel.models import Campaign, HandoffPair, Lead, ReasonCode, StageTransition, Team
+from funnel.models import Campaign, HandoffPair, ReasonCode, Stage, Team
 
 WARNING_TOO_LONG = "The warning must come before the due time: warn_before_hours < {hours}."
+
+
+class Lead(models.Model):
+    email = models.EmailField(max_length=254, blank=True, db_index=True)
+    first_name = models.CharField(max_length=100, blank=True)
+    last_name = models.CharField(max_length=100, blank=True)
+    phone = models.CharField(max_length=50, blank=True)
+    company = models.CharField(max_length=200, blank=True)
+    title = models.CharField(max_length=200, blank=True)
+    country = models.CharField(max_length=2, blank=True, help_text="ISO 3166 alpha-2.")
+    region = models.CharField(max_length=100, blank=True)
+    city = models.CharField(max_length=100, blank=True)
+    industry = models.CharField(max_length=100, blank=True)
+    employees = models.PositiveIntegerField(null=True, blank=True)
+    source = models.CharField(max_length=100, blank=True)
+    campaign = models.ForeignKey(
+        Campaign, null=True, blank=True, on_delete=models.SET_NULL, related_name="leads"
+    )
+    # NULL, not "", for no id: the unique constraint covers only leads that have one.
+    external_id = models.CharField(  # noqa: DJ001
+        max_length=100, null=True, blank=True, help_text="Id in the marketing automation platform."
+    )
+    crm_id = models.CharField(max_length=100, blank=True)
+    score = models.IntegerField(default=0)
+    # Written only by handoff.services.leads.lead_transition (and lead_create for the first stage).
+    stage = models.ForeignKey(Stage, on_delete=models.PROTECT, related_name="leads")
+    stage_entered_at = models.DateTimeField()
+    owner = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="owned_leads",
+    )
+    team = models.ForeignKey(
+        Team, null=True, blank=True, on_delete=models.SET_NULL, related_name="leads"
+    )
+    recycle_count = models.PositiveIntegerField(default=0)
+    attributes = models.JSONField(default=dict, blank=True)
+    # A merged duplicate is kept, never deleted, so its history stays; it points at the survivor.
+    merged_into = models.ForeignKey(
+        "self", null=True, blank=True, on_delete=models.PROTECT, related_name="merged_leads"
+    )
+    merged_at = models.DateTimeField(null=True, blank=True)
+    # A default, not auto_now_add, so imports and demo data keep their original creation time.
+    created_at = models.DateTimeField(default=timezone.now, db_index=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        db_table = "funnel_lead"  # the table the lead was born with, kept when it moved here
+        constraints = [
+            models.UniqueConstraint(
+                fields=["external_id"],
+                condition=Q(external_id__isnull=False),
+                name="lead_unique_external_id",
+            ),
+            # A lead is one person: one per email among leads the MAP has not given an id.
+            models.UniqueConstraint(
+                fields=["email"],
+                condition=Q(external_id__isnull=True) & ~Q(email=""),
+                name="lead_unique_email_without_external_id",
+            ),
+            models.CheckConstraint(
+                condition=~Q(email="") | Q(external_id__isnull=False),
+                name="lead_has_email_or_external_id",
+            ),
+            models.CheckConstraint(
+                condition=Q(email=Lower(Trim("email"))), name="lead_email_normalized"
+            ),
+        ]
+        indexes = [
+            models.Index(fields=["stage", "owner"], name="lead_stage_owner"),
+            models.Index(fields=["owner", "stage"], name="lead_owner_stage"),
+            models.Index(fields=["campaign"], name="lead_campaign"),
+            models.Index(fields=["updated_at"], name="lead_updated_at"),
+            models.Index(fields=["-score"], name="lead_score_desc"),
+        ]
+
+    def __str__(self):
+        name = f"{self.first_name} {self.last_name}".strip()
+        return f"{name} <{self.email}>" if name else (self.email or self.external_id)
+
+
+class StageTransition(models.Model):
+    """One stage change of one lead. Append-only: the database refuses updates and deletes."""
+
+    lead = models.ForeignKey(Lead, on_delete=models.PROTECT, related_name="transitions")
+    from_stage = models.ForeignKey(
+        Stage, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    to_stage = models.ForeignKey(Stage, on_delete=models.PROTECT, related_name="+")
+    at = models.DateTimeField()
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    # Who made the move when no user did: an integration's name or "system".
+    actor_label = models.CharField(max_length=100, blank=True)
+    handoff = models.ForeignKey(
+        HandoffPair, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    reason = models.ForeignKey(
+        ReasonCode, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    note = models.TextField(blank=True)
+
+    class Meta:
+        db_table = "funnel_stagetransition"
+        ordering = ["at", "id"]
+        indexes = [
+            models.Index(fields=["lead", "at"], name="transition_lead_at"),
+            models.Index(fields=["to_stage", "at"], name="transition_to_at"),
+            models.Index(fields=["at"], name="transition_at"),
+        ]
+        triggers = [
+            pgtrigger.Protect(
+                name="stage_transition_append_only",
+                operation=pgtrigger.Update | pgtrigger.Delete,
+            ),
+        ]
+
+    def __str__(self):
+        origin = self.from_stage.key if self.from_stage_id else "new"
+        return f"Lead {self.lead_id}: {origin} → {self.to_stage.key}, {self.at:%Y-%m-%d %H:%M}"
 
 
 class BreachAction(models.TextChoices):
@@ -213,6 +343,15 @@ class OfferStatus(models.TextChoices):
     WITHDRAWN = "withdrawn", "Withdrawn"
 
 
+class OfferQuerySet(models.QuerySet):
+    def current(self) -> "OfferQuerySet":
+        """Offers still running, the one meaning of "open": pending, or accepted and not yet
+        closed (by a disposition, a move by another path, a merge). A lead has at most one."""
+        return self.filter(
+            status__in=[OfferStatus.PENDING, OfferStatus.ACCEPTED], closed_at__isnull=True
+        )
+
+
 class Offer(models.Model):
     handoff = models.ForeignKey(HandoffPair, on_delete=models.PROTECT, related_name="offers")
     lead = models.ForeignKey(Lead, on_delete=models.PROTECT, related_name="offers")
@@ -265,6 +404,8 @@ class Offer(models.Model):
     # The lead left the receiving side (dispositioned, recycled): its clocks stop.
     closed_at = models.DateTimeField(null=True, blank=True)
 
+    objects = OfferQuerySet.as_manager()
+
     class Meta:
         ordering = ["-offered_at"]
         constraints = [
@@ -281,10 +422,6 @@ class Offer(models.Model):
 
     def __str__(self):
         return f"{self.handoff.key} offer of lead {self.lead_id} ({self.status})"
-
-    @property
-    def is_open(self) -> bool:
-        return self.status == OfferStatus.PENDING
 
 
 class SlaTimer(models.Model):

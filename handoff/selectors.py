@@ -1,4 +1,5 @@
-"""Reads of handoffs: a lead's history, the offer an action on a lead applies to."""
+"""Reads of a lead's life. `lead_visible` is the one definition of who may see which lead; a
+lead's history, the offer an action on a lead applies to, the queue's reads."""
 
 from __future__ import annotations
 
@@ -7,10 +8,56 @@ from dataclasses import dataclass
 from typing import Any
 
 from django.db import connection
-from django.db.models import F, Q, QuerySet
+from django.db.models import Exists, F, OuterRef, Prefetch, Q, QuerySet
 
-from funnel.models import Lead, StageTransition, User
-from handoff.models import Activity, Disposition, Offer, OfferStatus, Touch
+from funnel.models import Role, User
+from handoff.models import Activity, Disposition, Lead, Offer, OfferStatus, StageTransition, Touch
+
+SEES_ALL = (Role.ADMIN, Role.MARKETING, Role.INTEGRATION)
+
+
+def lead_visible(user: User) -> QuerySet[Lead]:
+    """Leads `user` may see (merged duplicates excluded).
+
+    Marketing, admins and integrations see all; a rep or qualifier the leads they own or whose
+    open offer is to them or their team's queue; a manager their team's leads and offers.
+    """
+    leads = Lead.objects.filter(merged_into__isnull=True)
+    role = user.effective_role
+    if role in SEES_ALL:
+        return leads
+    pending = Offer.objects.filter(lead=OuterRef("pk"), status=OfferStatus.PENDING)
+    if role == Role.MANAGER and user.team_id:
+        team = user.team_id
+        return leads.filter(
+            Q(team_id=team)
+            | Q(owner__team_id=team)
+            | Exists(pending.filter(Q(queue_id=team) | Q(assignee__team_id=team)))
+        )
+    mine = Q(owner=user) | Exists(pending.filter(assignee=user))
+    if user.team_id:
+        mine |= Exists(pending.filter(assignee__isnull=True, queue_id=user.team_id))
+    return leads.filter(mine)
+
+
+def lead_list(*, user: User) -> QuerySet[Lead]:
+    """Visible leads with what the API shows of each, in a fixed number of queries."""
+    current = Offer.objects.current().select_related("handoff", "assignee", "queue")
+    return (
+        lead_visible(user)
+        .select_related("stage", "owner", "campaign")
+        .prefetch_related(Prefetch("offers", queryset=current, to_attr="current_offers"))
+    )
+
+
+def lead_acted_on(*, lead_id: int) -> Lead:
+    """The lead as the API shows it, to answer the person who just acted on it.
+
+    Not filtered by visibility: rejecting or recycling a lead takes it out of the actor's view,
+    and the answer to their own action still shows where it went.
+    """
+    return Lead.objects.select_related("stage", "owner", "campaign").get(pk=lead_id)
+
 
 # Items at the same instant come in the order they happen: the move, the offer it opens,
 # then what people did, then the disposition recorded with its move.
@@ -107,7 +154,8 @@ def queue_offers_waiting(user: User) -> QuerySet[Offer]:
 def queue_leads_held(user: User) -> QuerySet[Offer]:
     """Accepted offers `user` still works (no disposition yet), next deadline first."""
     return (
-        Offer.objects.filter(assignee=user, status=OfferStatus.ACCEPTED, closed_at__isnull=True)
+        Offer.objects.current()
+        .filter(assignee=user, status=OfferStatus.ACCEPTED)
         .select_related("lead__stage", "lead__campaign", "handoff", "agreement")
         .order_by(F("first_touch_due_at").asc(nulls_last=True), "-lead__score")
     )

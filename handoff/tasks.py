@@ -14,7 +14,7 @@ def offer_route_task(offer_id: int) -> None:
 @shared_task(soft_time_limit=50, time_limit=58)
 def sla_sweep_task() -> int:
     """Every minute (beat). Several may run at once; each timer fires once."""
-    from handoff.services.sla import sla_sweep
+    from handoff.services.breaches import sla_sweep
 
     return sla_sweep()
 

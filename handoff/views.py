@@ -16,13 +16,13 @@ from handoff.forms import DispositionForm, RejectForm, TouchForm
 from handoff.models import Offer
 from handoff.selectors import queue_leads_held, queue_offers_waiting
 from handoff.services.offers import (
-    OfferError,
     offer_accept,
     offer_claim,
     offer_may_act,
     offer_reject,
 )
-from handoff.services.work import WorkError, lead_disposition, lead_may_work, touch_log
+from handoff.services.work import lead_disposition, lead_may_work, touch_log
+from leadflow.errors import DomainError
 
 
 def _render_queue(request: HttpRequest, *, errors: dict | None = None, done: str = ""):
@@ -116,7 +116,7 @@ def offer_action(request: HttpRequest, offer_id: int, action: str) -> HttpRespon
     offer = _offer_for(request, offer_id)
     try:
         done = ACTIONS[action](request, offer)
-    except (OfferError, WorkError) as exc:
+    except DomainError as exc:
         return _answer(request, errors={offer.pk: str(exc)})
     except ValidationError as exc:
         return _answer(request, errors={offer.pk: "; ".join(exc.messages)})

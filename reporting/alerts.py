@@ -15,10 +15,11 @@ from statistics import fmean
 from django.db import transaction
 from django.db.models import Count, Exists, OuterRef, Q, QuerySet
 
-from funnel.events import event_record
-from funnel.models import EventType, StageTransition, User
-from handoff.models import Notification
+from funnel.models import User
+from handoff.models import Notification, StageTransition
 from handoff.services.notifications import notify
+from integrations.events import event_record
+from integrations.models import EventType
 from reporting.models import RatioAlert, RatioWatch
 from reporting.params import ReportQuery
 from reporting.selectors.common import rate, week_of

@@ -3,9 +3,16 @@
 import django.db.models.deletion
 import django.utils.timezone
 import funnel.models
+import secrets
 import uuid
 from django.conf import settings
 from django.db import migrations, models
+
+
+
+def webhook_secret() -> str:
+    """The subscription secret's default as it was here (integrations.models has it now)."""
+    return secrets.token_urlsafe(32)
 
 
 class Migration(migrations.Migration):
@@ -77,7 +84,7 @@ class Migration(migrations.Migration):
                 ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
                 ('url', models.URLField(max_length=500)),
                 ('events', models.JSONField(default=list, help_text='Event types; empty for all.')),
-                ('secret', models.CharField(default=funnel.models.webhook_secret, max_length=100)),
+                ('secret', models.CharField(default=webhook_secret, max_length=100)),
                 ('active', models.BooleanField(default=True)),
                 ('description', models.CharField(blank=True, max_length=200)),
                 ('created_at', models.DateTimeField(default=django.utils.timezone.now)),

@@ -1,7 +1,6 @@
 import factory
-from django.utils import timezone
 
-from funnel.models import Lead, Role, Stage, Team, User
+from funnel.models import Role, Team, User
 
 
 class TeamFactory(factory.django.DjangoModelFactory):
@@ -22,17 +21,3 @@ class UserFactory(factory.django.DjangoModelFactory):
     email = factory.LazyAttribute(lambda o: f"{o.username}@example.com")
     role = Role.SALES
     password = factory.django.Password("pw-for-tests")
-
-
-class LeadFactory(factory.django.DjangoModelFactory):
-    """A lead placed straight into a stage, for setting up a test; real code uses lead_create."""
-
-    class Meta:
-        model = Lead
-
-    email = factory.Sequence(lambda n: f"lead{n}@example.com")
-    first_name = "Dana"
-    last_name = "Lee"
-    stage = factory.LazyFunction(lambda: Stage.objects.get(key="inquiry"))
-    stage_entered_at = factory.LazyFunction(timezone.now)
-    team = factory.LazyAttribute(lambda o: o.stage.team)

@@ -4,15 +4,9 @@ from drf_spectacular.utils import extend_schema
 from rest_framework import serializers
 from rest_framework.views import APIView
 
-from funnel.api.ingest import (
-    BULK_RESPONSES,
-    INGESTS,
-    bulk_response,
-    rows_field,
-    rows_validate,
-)
-from funnel.ingest import activities_ingest
+from handoff.api.ingest import BULK_RESPONSES, INGESTS, bulk_response, rows_field, rows_validate
 from handoff.models import Activity
+from handoff.services.ingest import activities_ingest
 from leadflow.api.idempotency import KEY_PARAMETER, idempotent
 from leadflow.api.permissions import roles_may
 from leadflow.api.serializers import StrictSerializer

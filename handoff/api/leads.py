@@ -1,23 +1,33 @@
-"""What people do with a lead once it is offered: accept, reject, claim, assign, disposition,
-log touches; and the lead's history.
+"""The lead resource, `/api/v1/leads/…`: list, create, read, edit contact fields, move between
+stages; what people do once it is offered (accept, reject, claim, assign, disposition, touches);
+and its history.
 
 Every endpoint first finds the lead among those the user may see (404 otherwise), then calls
 one service; the services decide who may act and answer refusals, which the API maps to
-400/403/409 by their code.
+400/403/409 by their status.
 """
 
 from decimal import Decimal
 
+from django.shortcuts import get_object_or_404
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import PolymorphicProxySerializer, extend_schema, extend_schema_field
 from rest_framework import generics, serializers, status
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from funnel.api.leads import LeadOutputSerializer, lead_answer, lead_for
-from funnel.models import Lead, ReasonCode, ReasonPurpose, User
-from handoff.models import Disposition, Offer, Touch
-from handoff.selectors import HISTORY_TYPES, lead_history, lead_offer_to_decide
+from funnel.models import Campaign, ReasonCode, ReasonPurpose, User
+from funnel.rules import reason_for_move
+from handoff.filters import LeadFilter
+from handoff.models import Disposition, Lead, Offer, Touch
+from handoff.selectors import (
+    HISTORY_TYPES,
+    lead_acted_on,
+    lead_history,
+    lead_list,
+    lead_offer_to_decide,
+)
+from handoff.services.leads import lead_create, lead_transition, lead_update
 from handoff.services.offers import (
     NO_OPEN_OFFER,
     OfferConflict,
@@ -26,21 +36,173 @@ from handoff.services.offers import (
     offer_claim,
     offer_reject,
 )
-from handoff.services.work import lead_disposition, touch_log
+from handoff.services.work import (
+    NO_REASON_TAKEN,
+    disposition_rule,
+    lead_disposition,
+    lead_offer_active,
+    touch_log,
+)
 from leadflow.api.serializers import ERRORS, StrictSerializer
+
+READ_ONLY = {
+    "stage": "Changes only through POST /api/v1/leads/{id}/transition/.",
+    "owner": "Changes only by accepting or assigning the lead's offer.",
+    "score": "Changes only through activities and scoring rules.",
+    "current_offer": "Changes only through the offer's own endpoints.",
+    "recycle_count": "Kept by the funnel.",
+    "id": "Set by Leadflow.",
+    "created_at": "Set by Leadflow.",
+    "updated_at": "Set by Leadflow.",
+}
+
+
+class CurrentOfferSerializer(serializers.Serializer):
+    handoff = serializers.CharField(source="handoff.key")
+    status = serializers.CharField()
+    assignee = serializers.CharField(source="assignee.username", allow_null=True, default=None)
+    queue = serializers.CharField(source="queue.key", allow_null=True, default=None)
+    offered_at = serializers.DateTimeField()
+    accept_due_at = serializers.DateTimeField(allow_null=True)
+    first_touch_due_at = serializers.DateTimeField(allow_null=True)
+    touches_due_at = serializers.DateTimeField(allow_null=True)
+    work_due_at = serializers.DateTimeField(allow_null=True)
+
+
+class LeadOutputSerializer(serializers.ModelSerializer):
+    stage = serializers.CharField(source="stage.key")
+    owner = serializers.CharField(source="owner.username", allow_null=True, default=None)
+    current_offer = serializers.SerializerMethodField()
+
+    class Meta:
+        model = Lead
+        fields = [
+            "id", "email", "first_name", "last_name", "phone", "company", "title", "country",
+            "region", "city", "industry", "employees", "source", "campaign", "score",
+            "external_id", "crm_id", "attributes", "stage", "owner", "current_offer",
+            "recycle_count", "created_at", "updated_at",
+        ]  # fmt: skip
+
+    @extend_schema_field(CurrentOfferSerializer(allow_null=True))
+    def get_current_offer(self, lead):
+        offers = getattr(lead, "current_offers", None)
+        # Prefetched by lead_list; a lead from elsewhere asks for its offer.
+        offer = lead_offer_active(lead) if offers is None else next(iter(offers), None)
+        return CurrentOfferSerializer(offer).data if offer else None
+
+
+class LeadContactSerializer(StrictSerializer):
+    """The fields a person or an integration edits directly."""
+
+    read_only_messages = READ_ONLY
+
+    email = serializers.EmailField(max_length=254, required=False, allow_blank=True)
+    first_name = serializers.CharField(max_length=100, required=False, allow_blank=True)
+    last_name = serializers.CharField(max_length=100, required=False, allow_blank=True)
+    phone = serializers.CharField(max_length=50, required=False, allow_blank=True)
+    company = serializers.CharField(max_length=200, required=False, allow_blank=True)
+    title = serializers.CharField(max_length=200, required=False, allow_blank=True)
+    country = serializers.CharField(max_length=2, required=False, allow_blank=True)
+    region = serializers.CharField(max_length=100, required=False, allow_blank=True)
+    city = serializers.CharField(max_length=100, required=False, allow_blank=True)
+    industry = serializers.CharField(max_length=100, required=False, allow_blank=True)
+    employees = serializers.IntegerField(min_value=0, required=False, allow_null=True)
+    source = serializers.CharField(max_length=100, required=False, allow_blank=True)
+    campaign = serializers.PrimaryKeyRelatedField(
+        queryset=Campaign.objects.all(), required=False, allow_null=True
+    )
+    external_id = serializers.CharField(max_length=100, required=False, allow_null=True)
+    crm_id = serializers.CharField(max_length=100, required=False, allow_blank=True)
+    attributes = serializers.DictField(required=False)
+
+
+class LeadCreateSerializer(LeadContactSerializer):
+    read_only_messages = {k: v for k, v in READ_ONLY.items() if k not in ("stage", "score")}
+
+    stage = serializers.SlugField(required=False, default="inquiry", help_text="Entry stage.")
+    score = serializers.IntegerField(required=False, default=0, help_text="Initial score.")
+
+
+class LeadListApi(generics.ListAPIView):
+    """Leads you may see, filtered and ordered; POST creates one in an entry stage."""
+
+    serializer_class = LeadOutputSerializer
+    filterset_class = LeadFilter
+    ordering_fields = ["id", "created_at", "updated_at", "score", "email", "stage_entered_at"]
+    ordering = ["-id"]
+
+    def get_queryset(self):
+        if getattr(self, "swagger_fake_view", False):  # schema generation: no user
+            return Lead.objects.none()
+        return lead_list(user=self.request.user)
+
+    @extend_schema(request=LeadCreateSerializer, responses={201: LeadOutputSerializer, **ERRORS})
+    def post(self, request):
+        data = LeadCreateSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        lead = lead_create(actor=request.user, **data.validated_data)
+        return Response(
+            LeadOutputSerializer(lead_list(user=request.user).get(pk=lead.pk)).data,
+            status=status.HTTP_201_CREATED,
+        )
+
+
+def lead_answer(lead: Lead) -> Response:
+    """The answer to an action on a lead: the lead as it is now, whoever may still see it."""
+    return Response(LeadOutputSerializer(lead_acted_on(lead_id=lead.pk)).data)
+
+
+def lead_for(request, pk) -> Lead:
+    """The lead if the user may see it; 404 otherwise, so its existence is not revealed."""
+    return get_object_or_404(lead_list(user=request.user), pk=pk)
+
+
+class LeadDetailApi(APIView):
+    @extend_schema(responses={200: LeadOutputSerializer, **ERRORS})
+    def get(self, request, pk: int):
+        return Response(LeadOutputSerializer(lead_for(request, pk)).data)
+
+    @extend_schema(request=LeadContactSerializer, responses={200: LeadOutputSerializer, **ERRORS})
+    def patch(self, request, pk: int):
+        lead = lead_for(request, pk)
+        data = LeadContactSerializer(data=request.data, partial=True)
+        data.is_valid(raise_exception=True)
+        lead_update(lead=lead, actor=request.user, fields=data.validated_data)
+        return Response(LeadOutputSerializer(lead_for(request, pk)).data)
+
+
+class TransitionInputSerializer(StrictSerializer):
+    to = serializers.SlugField(help_text="Key of the stage to move to.")
+    reason = serializers.SlugField(required=False, allow_blank=True, help_text="Reason code.")
+    note = serializers.CharField(required=False, allow_blank=True, default="")
+
+
+class LeadTransitionApi(APIView):
+    @extend_schema(
+        request=TransitionInputSerializer, responses={200: LeadOutputSerializer, **ERRORS}
+    )
+    def post(self, request, pk: int):
+        lead = lead_for(request, pk)
+        data = TransitionInputSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        to = data.validated_data["to"]
+        lead_transition(
+            lead=lead,
+            to=to,
+            actor=request.user,
+            reason=reason_for_move(
+                from_stage_id=lead.stage_id, to=to, code=data.validated_data.get("reason", "")
+            ),
+            note=data.validated_data["note"],
+        )
+        return lead_answer(lead)
+
+
+# --- once offered ---------------------------------------------------------------------------
 
 NOTE_MAX_LENGTH = 10_000
 UNKNOWN_REASON = "Unknown {purpose} reason '{code}'."
-NO_REASON_TAKEN = "A {disposition} disposition takes no reason."
 UNKNOWN_USER = "Unknown user '{username}'."
-
-# The reason purpose each disposition needs; the others take none ("unable to reach" sets its
-# own).
-DISPOSITION_REASONS = {
-    Disposition.Kind.RECYCLE: ReasonPurpose.RECYCLE,
-    Disposition.Kind.JUNK: ReasonPurpose.DISQUALIFY,
-    Disposition.Kind.LOST: ReasonPurpose.LOST,
-}
 
 
 def _note() -> serializers.CharField:
@@ -188,17 +350,12 @@ class LeadDispositionApi(APIView):
         data.is_valid(raise_exception=True)
         fields = dict(data.validated_data)
         disposition, code = fields["disposition"], fields.pop("reason")
-        purpose = DISPOSITION_REASONS.get(disposition)
-        if purpose is None and code:
+        purpose = disposition_rule(disposition).reason_purpose
+        if purpose is None and code:  # no purpose to look the code up by
             raise serializers.ValidationError(
                 {"reason": [NO_REASON_TAKEN.format(disposition=disposition)]}
             )
-        lead_disposition(
-            lead=lead,
-            actor=request.user,
-            reason=_reason(code, purpose) if purpose else None,
-            **fields,
-        )
+        lead_disposition(lead=lead, actor=request.user, reason=_reason(code, purpose), **fields)
         return lead_answer(lead)
 
 

@@ -6,8 +6,9 @@ from rest_framework.exceptions import NotFound
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from funnel.models import Campaign, HandoffPair, Lead, Role
-from funnel.selectors import lead_visible
+from funnel.models import Campaign, HandoffPair, Role
+from handoff.models import Lead
+from handoff.selectors import lead_visible
 from handoff.services.routing import routing_decide
 from leadflow.api.permissions import roles_may
 from leadflow.api.serializers import ERRORS, StrictSerializer

@@ -8,8 +8,8 @@ from django.db import transaction
 from django.db.models import Prefetch
 from django.utils import timezone
 
-from funnel.models import Lead, User
-from handoff.models import Notification, Offer, RepProfile
+from funnel.models import User
+from handoff.models import Lead, Notification, Offer, RepProfile
 
 
 def lead_summary(lead: Lead, activities: int = 10) -> str:

@@ -1,4 +1,4 @@
-"""Offers: created when a lead enters a handoff's offered stage, then accepted or rejected.
+"""Offers: routed to whoever should take them, then accepted, rejected, claimed or assigned.
 
 Every write to an offer goes through a function here; each locks the offer row first, so two
 people acting at once get one success and one clear refusal.
@@ -7,30 +7,24 @@ people acting at once get one success and one clear refusal.
 from __future__ import annotations
 
 import datetime
+from enum import StrEnum
 
 from django.db import transaction
 from django.utils import timezone
 
-from funnel.events import event_record
-from funnel.models import (
-    EventType,
-    HandoffPair,
-    Lead,
-    ReasonCode,
-    ReasonPurpose,
-    Role,
-    StageTransition,
-    User,
-)
+from funnel.models import ReasonCode, ReasonPurpose, Role, User
 from funnel.selectors import user_manages_team
-from funnel.services import lead_transition
-from handoff.models import Notification, Offer, OfferStatus, SlaClock
+from handoff.models import Lead, Notification, Offer, OfferStatus, SlaClock
 from handoff.services import sla
+from handoff.services.leads import lead_transition
 from handoff.services.notifications import lead_summary, notify
+from handoff.services.offer_sync import offer_data
 from handoff.services.routing import routing_apply
+from integrations.events import event_record
+from integrations.models import EventType
+from leadflow.errors import DomainError
 
 OFFER_DECIDED = "This offer was already {status}{by} on {when:%Y-%m-%d %H:%M}."
-OFFER_CLOSED = "This offer is {status}; it can no longer be acted on."
 OFFER_NOT_YOURS = (
     "This offer is assigned to {assignee}; only they, the {team} manager or an admin may act on it."
 )
@@ -40,21 +34,23 @@ ASSIGN_NOT_ALLOWED = "Only the {team} manager or an admin may assign its queued 
 ASSIGNEE_NOT_MEMBER = "{user} is not an active member of {team}."
 REJECT_REASON_REQUIRED = "Rejecting needs a reject reason."
 NO_OPEN_OFFER = "This lead has no open offer."
-SLA_EXPIRED_REASON = "sla_expired"
 
 
-class OfferError(Exception):
+class OfferError(DomainError):
     """A refused action on an offer; nothing was written."""
 
     code = "offer_refused"
+    status = 400
 
 
 class OfferConflict(OfferError):
     code = "offer_conflict"
+    status = 409
 
 
 class OfferForbidden(OfferError):
     code = "offer_forbidden"
+    status = 403
 
 
 def _is_admin(user: User) -> bool:
@@ -84,7 +80,7 @@ def _check_decidable(offer: Offer, actor: User) -> None:
 
 
 def _locked(offer: Offer) -> Offer:
-    # Lock order everywhere: the lead, then its offer (see sla.sla_sweep).
+    # Lock order everywhere: the lead, then its offer (see breaches.sla_sweep).
     list(Lead.objects.select_for_update().filter(pk=offer.lead_id).values_list("pk", flat=True))
     return (
         Offer.objects.select_for_update(of=("self",))
@@ -95,77 +91,10 @@ def _locked(offer: Offer) -> Offer:
     )
 
 
-def offer_data(offer: Offer) -> dict:
-    """An offer as events and the API carry it."""
-    return {
-        "id": offer.pk,
-        "lead": offer.lead_id,
-        "handoff": offer.handoff.key,
-        "status": offer.status,
-        "assignee": offer.assignee.username if offer.assignee_id else None,
-        "queue": offer.queue.key if offer.queue_id else None,
-        "offered_at": offer.offered_at.isoformat(),
-        "decided_at": offer.decided_at.isoformat() if offer.decided_at else None,
-        "decided_by": offer.decided_by.username if offer.decided_by_id else None,
-        "reason": offer.reason.code if offer.reason_id else None,
-        "agreement_version": offer.agreement.version if offer.agreement_id else None,
-    }
-
-
-# --- created and ended by stage moves -------------------------------------------------------
-
-
-def offers_follow_transition(*, lead: Lead, move: StageTransition) -> None:
-    """Keep offers in step with a stage move; `lead_transition` calls this in its transaction.
-
-    A pending offer that the lead left by another path (marketing skipped ahead, or pulled it
-    back) is withdrawn; an accepted one whose lead left the accepted stage is closed, which stops
-    its clocks; entering an offered stage makes a new offer.
-    """
-    for offer in Offer.objects.select_for_update().filter(
-        lead_id=lead.pk, status__in=[OfferStatus.PENDING, OfferStatus.ACCEPTED], closed_at=None
-    ):
-        if move.handoff_id == offer.handoff_id:
-            continue  # the offer's own accept or reject, which its service records
-        if offer.status == OfferStatus.PENDING:
-            offer.status, offer.decided_at, offer.decided_by = (
-                OfferStatus.WITHDRAWN,
-                move.at,
-                move.actor,
-            )
-            offer.closed_at = move.at
-            offer.save(update_fields=["status", "decided_at", "decided_by", "closed_at"])
-            sla.timers_cancel(offer=offer, why="offer withdrawn")
-        elif move.to_stage_id != offer.handoff.accepted_stage_id:
-            offer.closed_at = move.at
-            offer.save(update_fields=["closed_at"])
-            sla.timers_cancel(offer=offer, why="lead dispositioned")
-
-    pair = HandoffPair.objects.filter(offered_stage_id=move.to_stage_id).first()
-    if pair is not None:
-        offer_create(lead=lead, handoff=pair, move=move)
-
-
-def offer_create(*, lead: Lead, handoff: HandoffPair, move: StageTransition) -> Offer:
-    from handoff.tasks import offer_route_task
-
-    offer = Offer.objects.create(
-        handoff=handoff,
-        lead_id=lead.pk,
-        offered_at=move.at,
-        offered_by=move.actor,
-        transition=move,
-        agreement=sla.agreement_current(handoff),
-    )
-    event_record(type=EventType.OFFER_CREATED, at=move.at, data=offer_data(offer))
-    offer_route_task.delay_on_commit(offer.pk)
-    return offer
-
-
 # --- routing ------------------------------------------------------------------------------
 
 
-def _alert_routed(offer: Offer) -> None:
+def alert_routed(offer: Offer) -> None:
     lead = offer.lead
     summary = lead_summary(lead)
     due = (
@@ -203,19 +132,35 @@ def offer_route(*, offer_id: int, now: datetime.datetime | None = None) -> Offer
     )
     if offer.status != OfferStatus.PENDING or offer.routed_at is not None:
         return offer
-    _route_and_start_clocks(offer, now=now or timezone.now())
-    _alert_routed(offer)
+    route_and_start_clocks(offer, now=now or timezone.now(), via=HeldVia.ROUTING)
+    alert_routed(offer)
     return offer
 
 
-def _route_and_start_clocks(
-    offer: Offer, *, now: datetime.datetime, exclude: set[int] = frozenset()
+def route_and_start_clocks(
+    offer: Offer, *, now: datetime.datetime, via: str, exclude: set[int] = frozenset()
 ) -> None:
     """Decide who gets the (locked) offer and start its SLA clocks from now."""
     routing_apply(offer=offer, now=now, exclude=exclude)
     offer.routed_at = now
     sla.timers_schedule(offer=offer, start=now)
     offer.save()
+    offer_holder_changed(offer, via=via, at=now)
+
+
+class HeldVia(StrEnum):
+    """How an offer came to be held by whoever holds it now (`offer.assigned` events)."""
+
+    ROUTING = "routing"
+    REROUTE = "reroute"
+    CLAIM = "claim"
+    ASSIGN = "assign"
+
+
+def offer_holder_changed(offer: Offer, *, via: str, at: datetime.datetime) -> None:
+    """Tell integrations who holds the offer now (a rep, or a team's queue), as soon as it
+    changes: a CRM learns who got a lead when they get it, not when they accept it."""
+    event_record(type=EventType.OFFER_ASSIGNED, at=at, data={**offer_data(offer), "via": via})
 
 
 # --- decisions ----------------------------------------------------------------------------
@@ -287,6 +232,7 @@ def offer_claim(*, offer: Offer, actor: User) -> Offer:
         raise OfferConflict(OFFER_NOT_QUEUED.format(assignee=offer.assignee))
     offer.assignee, offer.assigned_at = actor, timezone.now()
     offer.save(update_fields=["assignee", "assigned_at"])
+    offer_holder_changed(offer, via=HeldVia.CLAIM, at=offer.assigned_at)
     return offer
 
 
@@ -303,115 +249,6 @@ def offer_assign(*, offer: Offer, actor: User, assignee: User) -> Offer:
         raise OfferError(ASSIGNEE_NOT_MEMBER.format(user=assignee, team=team))
     offer.assignee, offer.assigned_at, offer.queue = assignee, timezone.now(), None
     offer.save(update_fields=["assignee", "assigned_at", "queue"])
-    _alert_routed(offer)
+    offer_holder_changed(offer, via=HeldVia.ASSIGN, at=offer.assigned_at)
+    alert_routed(offer)
     return offer
-
-
-# --- SLA actions, called by sla.timer_fire with the offer locked ----------------------------
-
-
-def _holder(offer: Offer) -> User | None:
-    return offer.assignee or (offer.queue.manager if offer.queue_id else None)
-
-
-def _tell_holder(offer: Offer, *, kind: str, subject: str, body: str, done: str) -> str:
-    """Notify whoever holds the offer now (its assignee, or its queue's manager)."""
-    holder = _holder(offer)
-    if holder is None:
-        return f"no one to tell ({done})"
-    notify(user=holder, kind=kind, subject=subject, body=body, offer=offer, lead=offer.lead)
-    return f"{done} {holder}"
-
-
-def offer_warn(*, offer: Offer, clock: str) -> str:
-    return _tell_holder(
-        offer,
-        kind=Notification.Kind.SLA_WARNING,
-        subject=f"SLA warning ({clock}): {offer.lead}",
-        body=f"The {clock} deadline of this {offer.handoff.name} lead is close.",
-        done="warned",
-    )
-
-
-def offer_remind(*, offer: Offer, clock: str) -> str:
-    return _tell_holder(
-        offer,
-        kind=Notification.Kind.SLA_BREACH,
-        subject=f"SLA breached ({clock}): {offer.lead}",
-        body=f"The {clock} deadline of this {offer.handoff.name} lead has passed. Act on it now.",
-        done="reminded",
-    )
-
-
-def offer_escalate(*, offer: Offer, clock: str, now: datetime.datetime) -> str:
-    manager = offer.handoff.receiving_team.manager
-    offer.escalated_at = offer.escalated_at or now
-    offer.save(update_fields=["escalated_at"])
-    if manager is None:
-        return "escalated, but the receiving team has no manager"
-    notify(
-        user=manager,
-        kind=Notification.Kind.ESCALATION,
-        subject=f"Escalation ({clock}): {offer.lead}",
-        body=f"{_holder(offer) or 'Nobody'} has not met the {clock} deadline of this "
-        f"{offer.handoff.name} lead.",
-        offer=offer,
-        lead=offer.lead,
-    )
-    return f"escalated to {manager}"
-
-
-def offer_reroute(*, offer: Offer, clock: str, now: datetime.datetime) -> str:
-    """Send a pending offer to someone else, with fresh clocks. An accepted one is escalated."""
-    if offer.status != OfferStatus.PENDING:
-        return offer_escalate(offer=offer, clock=clock, now=now)
-    previous = offer.assignee
-    sla.timers_cancel(offer=offer, why="re-routed")
-    _route_and_start_clocks(offer, now=now, exclude={previous.pk} if previous else set())
-    if previous is not None:
-        notify(
-            user=previous,
-            kind=Notification.Kind.REROUTED,
-            subject=f"Lead re-routed: {offer.lead}",
-            body=f"The {clock} deadline passed, so the lead went to "
-            f"{offer.assignee or offer.queue}.",
-            offer=offer,
-            lead=offer.lead,
-        )
-    _alert_routed(offer)
-    return f"re-routed from {previous or 'the queue'} to {offer.assignee or offer.queue}"
-
-
-def offer_expire(*, offer: Offer, clock: str, now: datetime.datetime) -> str:
-    """Recycle the lead to marketing with reason "SLA expired"."""
-    reason = ReasonCode.objects.filter(
-        purpose=ReasonPurpose.RECYCLE, code=SLA_EXPIRED_REASON
-    ).first()
-    lead = Lead.objects.get(pk=offer.lead_id)
-    holder = _holder(offer)
-    if offer.status == OfferStatus.PENDING:
-        offer.status, offer.decided_at = OfferStatus.EXPIRED, now
-    offer.closed_at = now
-    offer.save()
-    # The offer's own handoff: the move is the SLA's consequence, not a withdrawal.
-    lead_transition(
-        lead=lead,
-        to=offer.handoff.reject_stage,
-        actor=None,
-        reason=reason,
-        handoff=offer.handoff,
-        note=f"SLA expired: {clock}",
-        at=now,
-        owner=None,
-    )
-    sla.timers_cancel(offer=offer, why="recycled")
-    if holder is not None:
-        notify(
-            user=holder,
-            kind=Notification.Kind.RECYCLED,
-            subject=f"Lead recycled, SLA expired ({clock}): {lead}",
-            body="The lead went back to marketing for nurturing.",
-            offer=offer,
-            lead=lead,
-        )
-    return "recycled (SLA expired)"

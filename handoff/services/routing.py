@@ -16,8 +16,9 @@ from zoneinfo import ZoneInfo
 from django.db.models import Count, Q
 from django.utils import timezone
 
-from funnel.models import HandoffPair, Lead, Role, Team, User
+from funnel.models import HandoffPair, Role, Team, User
 from handoff.models import (
+    Lead,
     Offer,
     OfferStatus,
     RepProfile,

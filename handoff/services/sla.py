@@ -1,4 +1,5 @@
-"""SLA agreements (versioned, signed by both sides) and their timers, swept from the database."""
+"""SLA agreements (versioned, signed by both sides) and the timers each offer runs under: their
+schedule and cancelling them. What happens when one runs out is in breaches."""
 
 from __future__ import annotations
 
@@ -6,22 +7,20 @@ import datetime
 from decimal import Decimal
 
 from django.db import transaction
-from django.db.models import Max, Q
+from django.db.models import Max
 from django.utils import timezone
 
-from funnel.events import event_record
-from funnel.models import EventType, HandoffPair, User
+from funnel.models import HandoffPair, User
 from funnel.selectors import user_manages_team
 from handoff.models import (
-    BreachAction,
     Offer,
-    OfferStatus,
     SlaAgreement,
     SlaClock,
     SlaStep,
     SlaTimer,
 )
 from handoff.working_time import working_add
+from leadflow.errors import DomainError
 
 NOT_A_LEADER = (
     "Only the manager of {sender} (marketing side) or of {receiver} (sales side) "
@@ -31,8 +30,9 @@ ALREADY_SIGNED = "The {side} side already signed off version {version}."
 AGREEMENT_SUPERSEDED = "Version {version} was superseded by a newer proposal; sign that one."
 
 
-class AgreementError(Exception):
+class AgreementError(DomainError):
     code = "agreement_refused"
+    status = 409
 
 
 def agreement_current(handoff: HandoffPair) -> SlaAgreement | None:
@@ -149,89 +149,6 @@ def timers_cancel(*, offer: Offer, clocks: list[str] | None = None, why: str) ->
     if clocks is not None:
         waiting = waiting.filter(clock__in=clocks)
     return waiting.update(cancelled_at=timezone.now(), outcome=why)
-
-
-def _still_due(timer: SlaTimer, offer: Offer) -> bool:
-    """A timer acts only while its condition holds, whatever cancelled it or not."""
-    if offer.closed_at or offer.status not in (OfferStatus.PENDING, OfferStatus.ACCEPTED):
-        return False
-    agreement = offer.agreement
-    return {
-        SlaClock.ACCEPT: offer.status == OfferStatus.PENDING,
-        SlaClock.FIRST_TOUCH: offer.first_touch_at is None,
-        SlaClock.TOUCHES: agreement is not None and offer.touch_count < agreement.min_touches,
-        SlaClock.WORK: True,
-    }[timer.clock]
-
-
-def timer_fire(*, timer: SlaTimer, now: datetime.datetime) -> str:
-    """Take the timer's action once. The caller holds the timer's row lock, in a transaction."""
-    from handoff.services import offers
-
-    # Claim it first: if another sweep (or an earlier, dead one) got here, do nothing.
-    claimed = SlaTimer.objects.filter(
-        pk=timer.pk, fired_at__isnull=True, cancelled_at__isnull=True
-    ).update(fired_at=now)
-    if not claimed:
-        return "already handled"
-    offer = Offer.objects.select_for_update().get(pk=timer.offer_id)
-    if not _still_due(timer, offer):
-        outcome = "condition met before it was due"
-        SlaTimer.objects.filter(pk=timer.pk).update(
-            fired_at=None, cancelled_at=now, outcome=outcome
-        )
-        return outcome
-    clock = timer.get_clock_display().lower()
-    if timer.kind == SlaTimer.Kind.WARNING:
-        outcome = offers.offer_warn(offer=offer, clock=clock)
-    elif timer.action == BreachAction.REMIND:
-        outcome = offers.offer_remind(offer=offer, clock=clock)
-    elif timer.action == BreachAction.ESCALATE:
-        outcome = offers.offer_escalate(offer=offer, clock=clock, now=now)
-    elif timer.action == BreachAction.REROUTE:
-        outcome = offers.offer_reroute(offer=offer, clock=clock, now=now)
-    else:
-        outcome = offers.offer_expire(offer=offer, clock=clock, now=now)
-    SlaTimer.objects.filter(pk=timer.pk).update(outcome=outcome)
-    if timer.kind == SlaTimer.Kind.BREACH:
-        event_record(
-            type=EventType.SLA_BREACHED,
-            at=now,
-            data={
-                "offer": offers.offer_data(offer),
-                "clock": timer.clock,
-                "action": timer.action,
-                "due_at": timer.due_at.isoformat(),
-                "outcome": outcome,
-            },
-        )
-    return outcome
-
-
-def sla_sweep(*, now: datetime.datetime | None = None, batch_size: int = 100) -> int:
-    """Fire every waiting timer that is due, in batches. Returns the number handled.
-
-    Each batch is one transaction that locks its timers' offers and leads with SKIP LOCKED, so
-    sweeps in several workers share the work, and a sweep that dies mid-batch leaves the batch
-    for the next one. Every writer locks a lead, then its offer (then the offer's timers); the
-    sweep takes both at once and never waits, so it cannot deadlock with a person acting on the
-    lead: that offer simply waits for the next sweep.
-    """
-    now = now or timezone.now()
-    handled = 0
-    while True:
-        with transaction.atomic():
-            due = list(
-                SlaTimer.objects.select_related("offer__lead")
-                .select_for_update(skip_locked=True, of=("offer", "offer__lead"))
-                .filter(Q(fired_at__isnull=True) & Q(cancelled_at__isnull=True), due_at__lte=now)
-                .order_by("due_at", "id")[:batch_size]
-            )
-            for timer in due:
-                timer_fire(timer=timer, now=now)
-        handled += len(due)
-        if len(due) < batch_size:
-            return handled
 
 
 def agreement_revise(*, agreement: SlaAgreement, actor: User | None) -> SlaAgreement:

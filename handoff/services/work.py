@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime
+from dataclasses import dataclass
 from decimal import Decimal
 
 from django.core.exceptions import ValidationError
@@ -10,30 +11,22 @@ from django.db import transaction
 from django.db.models import F, Q
 from django.utils import timezone
 
-from funnel.events import event_record, lead_data
-from funnel.models import (
-    EventType,
-    Lead,
-    ReasonCode,
-    ReasonPurpose,
-    Role,
-    Stage,
-    StageKind,
-    StageMove,
-    User,
-)
+from funnel.models import ReasonCode, ReasonPurpose, Role, Stage, StageKind, StageMove, User
 from funnel.selectors import user_manages_team
-from funnel.services import lead_transition
 from handoff.models import (
     Activity,
     Disposition,
+    Lead,
     Offer,
-    OfferStatus,
     ScoringRule,
     SlaClock,
     Touch,
 )
 from handoff.services import sla
+from handoff.services.leads import lead_data, lead_transition
+from integrations.events import event_record
+from integrations.models import EventType
+from leadflow.errors import DomainError
 
 NOT_THE_HOLDER = "Only the lead's owner, their team's manager or an admin may do this."
 TOUCH_IN_FUTURE = "A touch cannot be logged in the future."
@@ -47,6 +40,8 @@ TOO_FEW_TOUCHES = (
 AMOUNT_NEEDED = "A won disposition needs the amount won."
 NEGATIVE_AMOUNT = "The amount cannot be negative."
 NOT_HELD = "This lead is not held by sales or the inside team (no owner)."
+NO_REASON_TAKEN = "A {disposition} disposition takes no reason."
+UNKNOWN_DISPOSITION = "Unknown disposition '{disposition}'."
 UNABLE_TO_REACH_REASON = "unable_to_reach"
 
 # Touch time may run slightly ahead of the server's clock (a phone's clock, say).
@@ -54,20 +49,21 @@ CLOCK_SKEW = datetime.timedelta(minutes=5)
 TOUCH_LATEST_LOGGING = datetime.timedelta(days=90)
 
 
-class WorkError(Exception):
+class WorkError(DomainError):
     code = "refused"
+    status = 409
 
 
 class WorkForbidden(WorkError):
     code = "forbidden"
+    status = 403
 
 
 def lead_offer_active(lead: Lead) -> Offer | None:
     """The offer under which the lead is being worked: pending or accepted, not yet closed."""
     return (
-        Offer.objects.filter(
-            lead=lead, status__in=[OfferStatus.PENDING, OfferStatus.ACCEPTED], closed_at=None
-        )
+        Offer.objects.current()
+        .filter(lead=lead)
         .select_related("agreement")
         .order_by("-offered_at")
         .first()
@@ -173,10 +169,59 @@ def _next_stage(stage: Stage) -> Stage:
     return move.to_stage
 
 
-def _reason_of(reason: ReasonCode | None, purpose: str, disposition: str) -> ReasonCode:
-    if reason is None or reason.purpose != purpose:
+@dataclass(frozen=True)
+class DispositionRule:
+    """What one kind of disposition takes from the holder, and where it leads the lead."""
+
+    # The purpose of the reason the holder gives; None: it takes none.
+    reason_purpose: str | None = None
+    # The kind of stage it ends in; None: the next open stage (qualified).
+    leads_to: str | None = None
+    needs_amount: bool = False
+    # The agreement's minimum touches must be logged first.
+    needs_touches: bool = False
+    # The recycle reason it records by itself.
+    own_reason: str = ""
+
+
+# The one table of dispositions: every caller (API, queue page, admin) goes through it.
+DISPOSITION_RULES = {
+    Disposition.Kind.QUALIFIED: DispositionRule(),
+    Disposition.Kind.RECYCLE: DispositionRule(
+        reason_purpose=ReasonPurpose.RECYCLE, leads_to=StageKind.RECYCLE
+    ),
+    Disposition.Kind.JUNK: DispositionRule(
+        reason_purpose=ReasonPurpose.DISQUALIFY, leads_to=StageKind.DISQUALIFIED
+    ),
+    Disposition.Kind.UNABLE_TO_REACH: DispositionRule(
+        leads_to=StageKind.RECYCLE, needs_touches=True, own_reason=UNABLE_TO_REACH_REASON
+    ),
+    Disposition.Kind.WON: DispositionRule(leads_to=StageKind.WON, needs_amount=True),
+    Disposition.Kind.LOST: DispositionRule(
+        reason_purpose=ReasonPurpose.LOST, leads_to=StageKind.LOST
+    ),
+}
+
+
+def disposition_rule(disposition: str) -> DispositionRule:
+    """The rule of `disposition`; an unknown one is refused."""
+    rule = DISPOSITION_RULES.get(disposition)
+    if rule is None:
+        raise ValidationError({"disposition": UNKNOWN_DISPOSITION.format(disposition=disposition)})
+    return rule
+
+
+def _reason_checked(
+    reason: ReasonCode | None, rule: DispositionRule, disposition: str
+) -> ReasonCode | None:
+    """The holder's reason, if the disposition takes one of its purpose; refused otherwise."""
+    if rule.reason_purpose is None:
+        if reason is not None:
+            raise ValidationError({"reason": NO_REASON_TAKEN.format(disposition=disposition)})
+        return None
+    if reason is None or reason.purpose != rule.reason_purpose:
         raise ValidationError(
-            {"reason": REASON_NEEDED.format(disposition=disposition, purpose=purpose)}
+            {"reason": REASON_NEEDED.format(disposition=disposition, purpose=rule.reason_purpose)}
         )
     return reason
 
@@ -199,7 +244,7 @@ def lead_disposition(
     junk → disqualified, with a reason; unable to reach → recycle, once the agreed touches are
     logged; won / lost → closed, passing through SQL first if the lead was only accepted.
     """
-    kinds = Disposition.Kind
+    rule = disposition_rule(disposition)
     lead = Lead.objects.select_related("stage").get(pk=lead.pk)
     offer = lead_offer_active(lead)
     if lead.owner_id is None and actor.effective_role not in (Role.ADMIN, Role.INTEGRATION):
@@ -209,33 +254,28 @@ def lead_disposition(
     if amount is not None and amount < 0:
         raise ValidationError({"amount": NEGATIVE_AMOUNT})
 
-    if disposition == kinds.QUALIFIED:
-        targets = [_next_stage(lead.stage)]
-    elif disposition == kinds.RECYCLE:
-        reason = _reason_of(reason, ReasonPurpose.RECYCLE, disposition)
-        targets = [_stage_of_kind(StageKind.RECYCLE)]
-    elif disposition == kinds.JUNK:
-        reason = _reason_of(reason, ReasonPurpose.DISQUALIFY, disposition)
-        targets = [_stage_of_kind(StageKind.DISQUALIFIED)]
-    elif disposition == kinds.UNABLE_TO_REACH:
+    reason = _reason_checked(reason, rule, disposition)
+    if rule.needs_touches:
         needed = offer.agreement.min_touches if offer and offer.agreement else 1
         count = offer.touch_count if offer else 0
         if count < needed:
             raise WorkError(TOO_FEW_TOUCHES.format(needed=needed, count=count))
+    if rule.own_reason:
         reason = ReasonCode.objects.filter(
-            purpose=ReasonPurpose.RECYCLE, code=UNABLE_TO_REACH_REASON
+            purpose=ReasonPurpose.RECYCLE, code=rule.own_reason
         ).first()
-        targets = [_stage_of_kind(StageKind.RECYCLE)]
-    elif disposition in (kinds.WON, kinds.LOST):
-        if disposition == kinds.WON and amount is None:
-            raise ValidationError({"amount": AMOUNT_NEEDED})
-        if disposition == kinds.LOST:
-            reason = _reason_of(reason, ReasonPurpose.LOST, disposition)
-        closed = _stage_of_kind(StageKind.WON if disposition == kinds.WON else StageKind.LOST)
+    if rule.needs_amount and amount is None:
+        raise ValidationError({"amount": AMOUNT_NEEDED})
+
+    if rule.leads_to is None:
+        targets = [_next_stage(lead.stage)]
+    elif rule.leads_to in (StageKind.WON, StageKind.LOST):
+        # Closed from SQL: a lead only accepted passes through it first.
+        closed = _stage_of_kind(rule.leads_to)
         direct = StageMove.objects.filter(from_stage=lead.stage, to_stage=closed).exists()
         targets = [closed] if direct else [_next_stage(lead.stage), closed]
     else:
-        raise ValidationError({"disposition": f"Unknown disposition '{disposition}'."})
+        targets = [_stage_of_kind(rule.leads_to)]
 
     move = None
     for target in targets:
@@ -258,7 +298,8 @@ def lead_disposition(
         reason=reason,
         note=note,
         amount=amount,
-        close_date=close_date or (timezone.localdate() if disposition == kinds.WON else None),
+        close_date=close_date
+        or (timezone.localdate() if disposition == Disposition.Kind.WON else None),
         competitor=competitor,
         transition=move,
     )

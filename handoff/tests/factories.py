@@ -1,8 +1,9 @@
 import factory
+from django.utils import timezone
 
-from funnel.models import HandoffPair
+from funnel.models import HandoffPair, Stage
 from funnel.tests.factories import UserFactory
-from handoff.models import RepProfile, RoutingRule, RoutingStrategy
+from handoff.models import Lead, RepProfile, RoutingRule, RoutingStrategy
 
 
 class RoutingRuleFactory(factory.django.DjangoModelFactory):
@@ -27,3 +28,17 @@ class RepProfileFactory(factory.django.DjangoModelFactory):
 
     user = factory.SubFactory(UserFactory)
     weight = 1
+
+
+class LeadFactory(factory.django.DjangoModelFactory):
+    """A lead placed straight into a stage, for setting up a test; real code uses lead_create."""
+
+    class Meta:
+        model = Lead
+
+    email = factory.Sequence(lambda n: f"lead{n}@example.com")
+    first_name = "Dana"
+    last_name = "Lee"
+    stage = factory.LazyFunction(lambda: Stage.objects.get(key="inquiry"))
+    stage_entered_at = factory.LazyFunction(timezone.now)
+    team = factory.LazyAttribute(lambda o: o.stage.team)

@@ -2,9 +2,9 @@ import pytest
 from django.urls import reverse
 
 from funnel.models import Role, Team
-from funnel.services import lead_create
 from funnel.tests.factories import UserFactory
 from handoff.models import Offer, RotationState, ScoringRule, SlaAgreement
+from handoff.services.leads import lead_create
 from handoff.services.offers import offer_route
 from handoff.services.sla import agreement_revise
 

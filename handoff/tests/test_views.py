@@ -4,9 +4,8 @@ import pytest
 import time_machine
 from django.urls import reverse
 
-from funnel.models import Lead
-from funnel.services import lead_create
-from handoff.models import Disposition, Offer, Touch
+from handoff.models import Disposition, Lead, Offer, Touch
+from handoff.services.leads import lead_create
 from handoff.services.offers import offer_accept, offer_route
 
 HTMX = {"HTTP_HX_REQUEST": "true"}

@@ -12,9 +12,10 @@ from django.conf import settings
 from django.db import connection
 
 from funnel.models import Role, Team
-from funnel.services import funnel_setup_defaults, lead_create
+from funnel.services import funnel_setup_defaults
 from funnel.tests.factories import UserFactory
 from handoff.models import Notification, Offer
+from handoff.services.leads import lead_create
 from handoff.services.setup import handoff_setup_defaults
 from leadflow.celery import app
 

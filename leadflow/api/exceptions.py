@@ -1,37 +1,18 @@
 """One error body everywhere: {"detail": str, "code": str} plus "errors" per field for bad input.
 
-Refusals from services (a move not allowed, an offer already decided) become 400, 403 or 409
-according to their code, so views just call services and let these propagate.
+Refusals from services (a move not allowed, an offer already decided) are DomainErrors that
+carry their own HTTP status, so views just call services and let these propagate.
 """
 
 from django.core.exceptions import PermissionDenied
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.http import Http404
-from rest_framework import exceptions, status
+from rest_framework import exceptions
 from rest_framework.response import Response
 from rest_framework.serializers import as_serializer_error
 from rest_framework.views import exception_handler
 
-from funnel.services import TransitionError
-from handoff.services.offers import OfferError
-from handoff.services.sla import AgreementError
-from handoff.services.work import WorkError
-
-DOMAIN_ERRORS = (TransitionError, OfferError, WorkError, AgreementError)
-STATUS_BY_CODE = {
-    "stage_unknown": status.HTTP_400_BAD_REQUEST,
-    "reason_required": status.HTTP_400_BAD_REQUEST,
-    "move_not_allowed": status.HTTP_409_CONFLICT,
-    "concurrent_change": status.HTTP_409_CONFLICT,
-    "transition_refused": status.HTTP_409_CONFLICT,
-    "role_not_allowed": status.HTTP_403_FORBIDDEN,
-    "offer_refused": status.HTTP_400_BAD_REQUEST,
-    "offer_conflict": status.HTTP_409_CONFLICT,
-    "offer_forbidden": status.HTTP_403_FORBIDDEN,
-    "forbidden": status.HTTP_403_FORBIDDEN,
-    "refused": status.HTTP_409_CONFLICT,
-    "agreement_refused": status.HTTP_409_CONFLICT,
-}
+from leadflow.errors import DomainError
 
 
 def _first_message(errors) -> str:
@@ -41,12 +22,8 @@ def _first_message(errors) -> str:
 
 
 def api_exception_handler(exc, context):
-    if isinstance(exc, DOMAIN_ERRORS):
-        code = getattr(exc, "code", "refused")
-        return Response(
-            {"detail": str(exc), "code": code},
-            status=STATUS_BY_CODE.get(code, status.HTTP_409_CONFLICT),
-        )
+    if isinstance(exc, DomainError):
+        return Response({"detail": exc.message, "code": exc.code}, status=exc.status)
     if isinstance(exc, DjangoValidationError):
         exc = exceptions.ValidationError(detail=as_serializer_error(exc))
     elif isinstance(exc, Http404):

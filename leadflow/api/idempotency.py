@@ -22,7 +22,7 @@ from rest_framework import exceptions, serializers, status
 from rest_framework.response import Response
 from rest_framework.utils.encoders import JSONEncoder
 
-from funnel.models import IdempotencyRecord
+from leadflow.models import IdempotencyRecord
 
 from .serializers import ErrorSerializer
 

@@ -1,7 +1,5 @@
 from rest_framework.permissions import SAFE_METHODS, BasePermission
 
-from funnel.models import Role
-
 
 def has_role(user, *roles: str) -> bool:
     return bool(user and user.is_authenticated and user.effective_role in roles)
@@ -19,6 +17,3 @@ def roles_may(*roles: str, read: tuple[str, ...] | None = None) -> type[BasePerm
 
     RolePermission.__name__ = f"RolePermission_{'_'.join(roles)}"
     return RolePermission
-
-
-EVERYONE = tuple(Role.values)

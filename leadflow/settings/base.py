@@ -23,9 +23,14 @@ INSTALLED_APPS = [
     "django_filters",
     "django_htmx",
     "pgtrigger",
+    # The layers, bottom to top: each app imports only those above it in this list
+    # (docs/architecture.md; `make lint` holds it).
+    "leadflow",
     "funnel",
+    "integrations",
     "handoff",
     "reporting",
+    "demo",
 ]
 
 MIDDLEWARE = [
@@ -208,7 +213,7 @@ CELERY_BEAT_SCHEDULE = {
     },
 }
 
-# Webhooks (funnel.webhooks): after the n-th failed attempt a delivery waits
+# Webhooks (integrations.webhooks): after the n-th failed attempt a delivery waits
 # WEBHOOK_RETRY_BASE_SECONDS x 2^(n-1); the WEBHOOK_MAX_ATTEMPTS-th failure dead-letters it.
 # Defaults: 12 attempts, the last about 17 hours after the first.
 WEBHOOK_TIMEOUT_SECONDS = env.int("WEBHOOK_TIMEOUT_SECONDS", default=10)

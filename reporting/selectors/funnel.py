@@ -28,8 +28,8 @@ from django.db.models import (
 )
 from django.db.models.functions import Lower, NullIf
 
-from funnel.models import HandoffPair, Stage, StageKind, StageTransition
-from handoff.models import Disposition, Offer, OfferStatus
+from funnel.models import HandoffPair, Stage, StageKind
+from handoff.models import Disposition, Offer, OfferStatus, StageTransition
 from reporting.params import ReportQuery, week_start
 
 from .common import rate, week_of

@@ -28,8 +28,8 @@ from fractions import Fraction
 from django.core.exceptions import ValidationError
 from django.db.models import Count, Q, Sum
 
-from funnel.models import HandoffPair, Stage, StageKind, StageTransition
-from handoff.models import Disposition
+from funnel.models import HandoffPair, Stage, StageKind
+from handoff.models import Disposition, StageTransition
 from reporting.params import ReportQuery
 
 DEFAULT_TRAILING_WEEKS = 12

@@ -13,8 +13,7 @@ from django.db.models import (
     Sum,
 )
 
-from funnel.models import StageTransition
-from handoff.models import Disposition, Offer, OfferStatus
+from handoff.models import Disposition, Offer, OfferStatus, StageTransition
 from reporting.params import ReportQuery
 
 from .common import rate

@@ -10,8 +10,8 @@ from __future__ import annotations
 from django.db.models import Count, Exists, IntegerField, Max, OuterRef, Q, Subquery, Sum
 from django.db.models.functions import Coalesce
 
-from funnel.models import Campaign, ReasonCode, ReasonPurpose, StageKind, StageTransition
-from handoff.models import Activity
+from funnel.models import Campaign, ReasonCode, ReasonPurpose, StageKind
+from handoff.models import Activity, StageTransition
 from reporting.params import ReportQuery
 
 from .black_hole import DEFAULT_LIMIT, MAX_LIMIT, local_iso

@@ -19,8 +19,8 @@ from django.db.models import (
 from django.db.models.functions import Cast, Coalesce, Concat, Greatest
 from django.db.models.functions import Lead as Following
 
-from funnel.models import HandoffPair, Stage, StageKind, StageTransition
-from handoff.models import Offer, OfferStatus
+from funnel.models import HandoffPair, Stage, StageKind
+from handoff.models import Offer, OfferStatus, StageTransition
 from reporting.params import ReportQuery
 from reporting.sql import HoursBetween, percentiles
 

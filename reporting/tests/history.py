@@ -18,8 +18,8 @@ from decimal import Decimal
 import time_machine
 
 from funnel.models import ReasonCode
-from funnel.services import lead_create
 from handoff.models import Offer
+from handoff.services.leads import lead_create
 from handoff.services.offers import offer_accept, offer_reject, offer_route
 from handoff.services.work import lead_disposition
 from reporting.tests.conftest import berlin

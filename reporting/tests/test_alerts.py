@@ -13,10 +13,11 @@ from django.core.management import CommandError, call_command
 from django.db import transaction
 from django.urls import reverse
 
-from funnel.models import Event, EventType, HandoffPair, Role, Stage, Team
+from funnel.models import HandoffPair, Role, Stage, Team
 from funnel.tests.factories import UserFactory
 from handoff.models import Notification
 from handoff.services.notifications import notification_email
+from integrations.models import Event, EventType
 from reporting.alerts import ratio_alert_raise, ratio_check, ratio_figures_all
 from reporting.models import RatioAlert, RatioWatch
 from reporting.services import ratio_watches_setup_defaults
@@ -46,8 +47,8 @@ def history(watched):
 def outbox(monkeypatch):
     """Emails and webhooks enqueued after commit, recorded; `outbox.deliver()` sends the emails
     as the worker would."""
-    from funnel.tasks import webhook_dispatch_task
     from handoff.tasks import notification_email_task
+    from integrations.tasks import webhook_dispatch_task
 
     class Outbox:
         emails: list[int] = []

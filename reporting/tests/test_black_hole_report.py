@@ -24,9 +24,9 @@ import datetime
 import pytest
 
 from funnel.models import HandoffPair, ReasonCode, Role, Team
-from funnel.services import lead_create
 from funnel.tests.factories import UserFactory
 from handoff.models import Offer, RoutingRule, RoutingStrategy
+from handoff.services.leads import lead_create
 from handoff.services.offers import offer_accept, offer_reject, offer_route
 from handoff.services.work import lead_disposition, touch_log
 from reporting.api.common import MAX_SPAN

@@ -59,10 +59,11 @@ from types import SimpleNamespace
 
 import pytest
 
-from funnel.models import Campaign, HandoffPair, Lead, ReasonCode, Role, Team
-from funnel.services import funnel_setup_defaults, lead_create, lead_transition
+from funnel.models import Campaign, HandoffPair, ReasonCode, Role, Team
+from funnel.services import funnel_setup_defaults
 from funnel.tests.factories import UserFactory
-from handoff.models import Offer, OfferStatus, RoutingRule, RoutingStrategy
+from handoff.models import Lead, Offer, OfferStatus, RoutingRule, RoutingStrategy
+from handoff.services.leads import lead_create, lead_transition
 from handoff.services.offers import offer_accept, offer_reject, offer_route
 from handoff.services.setup import handoff_setup_defaults
 from handoff.services.work import lead_disposition, touch_log

@@ -17,8 +17,8 @@ import datetime
 import pytest
 
 from funnel.models import ReasonCode
-from funnel.services import lead_create
 from handoff.models import Offer
+from handoff.services.leads import lead_create
 from handoff.services.offers import offer_accept, offer_reject, offer_route
 from handoff.services.work import touch_log
 from reporting.params import ReportQuery

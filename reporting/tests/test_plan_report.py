@@ -28,10 +28,10 @@ from decimal import Decimal
 import pytest
 from django.core.exceptions import ValidationError
 
-from funnel.models import HandoffPair, Lead, ReasonCode, Role, Stage, Team
-from funnel.services import lead_create, lead_transition
+from funnel.models import HandoffPair, ReasonCode, Role, Stage, Team
 from funnel.tests.factories import UserFactory
-from handoff.models import Offer
+from handoff.models import Lead, Offer
+from handoff.services.leads import lead_create, lead_transition
 from handoff.services.offers import offer_accept, offer_reject, offer_route
 from handoff.services.work import lead_disposition
 from reporting.params import ReportQuery

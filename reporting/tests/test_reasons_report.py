@@ -29,10 +29,10 @@ import datetime
 
 import pytest
 
-from funnel.models import Campaign, HandoffPair, Lead, ReasonCode, Role, Team
-from funnel.services import lead_create, lead_transition
+from funnel.models import Campaign, HandoffPair, ReasonCode, Role, Team
 from funnel.tests.factories import UserFactory
-from handoff.models import Offer, RoutingRule, RoutingStrategy, ScoringRule
+from handoff.models import Lead, Offer, RoutingRule, RoutingStrategy, ScoringRule
+from handoff.services.leads import lead_create, lead_transition
 from handoff.services.offers import offer_accept, offer_reject, offer_route
 from handoff.services.work import activity_record, lead_disposition
 from reporting.params import ReportQuery
@@ -320,7 +320,7 @@ def test_an_empty_period_has_empty_breakdowns(history):
 
 
 def test_a_merged_duplicates_reasons_are_left_out(history, people, at):
-    from funnel.ingest import lead_merge
+    from handoff.services.merge import lead_merge
 
     with at(LATER):
         survivor = lead_create(actor=None, stage="inquiry", email="gem-a-again@example.com")

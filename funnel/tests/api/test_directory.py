@@ -1,55 +1,13 @@
-"""The directory API: users, teams, stages, handoffs, reason codes, campaigns."""
-
-from decimal import Decimal
+"""The directory API: users, teams, stages, reason codes, campaigns."""
 
 import pytest
-from django.core.cache import cache
 from django.db import transaction
-from rest_framework.test import APIClient
 
-from funnel.models import Campaign, HandoffPair, ReasonCode, Role, Team, User
-from funnel.services import CAMPAIGN_ENDS_BEFORE_START, funnel_setup_defaults
-from funnel.tests.factories import UserFactory
-from handoff.services.setup import handoff_setup_defaults
+from funnel.models import Campaign, ReasonCode, Role, User
+from funnel.services import CAMPAIGN_ENDS_BEFORE_START
 
-
-@pytest.fixture(autouse=True)
-def _fresh_throttles():
-    """Throttle counts live in the cache, which outlives a test."""
-    cache.clear()
-    yield
-    cache.clear()
-
-
-@pytest.fixture
-def directory(db):
-    """The default funnel with its SLA agreements; a sales manager and a rep."""
-    funnel_setup_defaults()
-    handoff_setup_defaults()
-    sales = Team.objects.get(key="sales")
-    sales.manager = UserFactory(username="dir_manager", role=Role.MANAGER, team=sales)
-    sales.save()
-    UserFactory(username="dir_rep", role=Role.SALES, team=sales)
-    UserFactory(username="dir_gone", role=Role.SALES, team=sales, is_active=False)
-
-
-@pytest.fixture
-def as_role(directory):
-    """`as_role(role)`: an APIClient signed in as a new user of that role ("superuser": a
-    superuser whose stored role is sales; None: anonymous)."""
-
-    def make(role: str | None) -> APIClient:
-        client = APIClient()
-        if role == "superuser":
-            client.force_authenticate(
-                UserFactory(username="dir_root", role=Role.SALES, is_superuser=True)
-            )
-        elif role is not None:
-            client.force_authenticate(UserFactory(username=f"dir_{role}", role=role))
-        return client
-
-    return make
-
+# Throttle counts live in the cache, which outlives a test.
+pytestmark = pytest.mark.usefixtures("fresh_throttles")
 
 ROLES = [*Role.values, "superuser"]
 
@@ -82,7 +40,7 @@ def test_everyone_signed_in_reads_the_people(as_role, role):
 
 
 def test_anonymous_callers_read_nothing(as_role):
-    for url in ["users", "teams", "stages", "handoffs", "handoffs/mql_sal", "reason-codes"]:
+    for url in ["users", "teams", "stages", "reason-codes"]:
         assert as_role(None).get(f"/api/v1/{url}/").status_code == 401, url
 
 
@@ -208,88 +166,6 @@ def test_stages_come_in_funnel_order(as_role):
         "criteria": "…",
         "active": True,
     }
-
-
-# --- handoffs ----------------------------------------------------------------------------
-
-
-def test_a_handoff_shows_its_target_and_the_agreement_in_force(as_role):
-    body = as_role(Role.SALES).get("/api/v1/handoffs/mql_sal/").json()
-
-    assert {k: body[k] for k in ("key", "offered_stage", "accepted_stage", "target_rate")} == {
-        "key": "mql_sal",
-        "offered_stage": "mql",
-        "accepted_stage": "sal",
-        "target_rate": 1.0,
-    }
-    agreement = body["agreement"]
-    assert (agreement["version"], agreement["accept_within_hours"], agreement["min_touches"]) == (
-        1,
-        8.0,
-        3,
-    )
-    assert {"clock": "accept", "after_hours": 4.0, "action": "escalate"} in agreement["steps"]
-
-
-def test_handoffs_are_listed(as_role):
-    results = as_role(Role.INSIDE).get("/api/v1/handoffs/").json()["results"]
-
-    assert [h["key"] for h in results] == ["qi_qia", "mql_sal"]
-
-
-def test_an_unknown_handoff_answers_404(as_role):
-    response = as_role(Role.ADMIN).get("/api/v1/handoffs/nope/")
-
-    assert response.status_code == 404
-
-
-@pytest.mark.parametrize("role", [Role.MARKETING, Role.ADMIN, "superuser"])
-def test_marketing_sets_a_handoff_s_target_rate(as_role, role):
-    response = as_role(role).patch(
-        "/api/v1/handoffs/mql_sal/", {"target_rate": 0.6, "name": "Inside to sales"}, format="json"
-    )
-
-    assert response.status_code == 200, response.json()
-    assert (response.json()["target_rate"], response.json()["name"]) == (0.6, "Inside to sales")
-    pair = HandoffPair.objects.get(key="mql_sal")
-    assert (pair.target_rate, pair.name) == (Decimal("0.600"), "Inside to sales")
-
-
-@pytest.mark.parametrize("role", [Role.SALES, Role.INSIDE, Role.MANAGER, Role.INTEGRATION, None])
-def test_other_roles_may_not_change_a_handoff(as_role, role):
-    response = as_role(role).patch("/api/v1/handoffs/mql_sal/", {"target_rate": 0.5}, format="json")
-
-    assert response.status_code == (401 if role is None else 403)
-    assert HandoffPair.objects.get(key="mql_sal").target_rate == Decimal(1)
-
-
-@pytest.mark.parametrize(
-    ("body", "fields"),
-    [
-        ({"target_rate": 1.5}, {"target_rate"}),
-        ({"target_rate": -0.1}, {"target_rate"}),
-        ({"target_rate": "60%"}, {"target_rate"}),
-        ({"target_rate": 0.1234}, {"target_rate"}),
-        ({"target_rate": None}, {"target_rate"}),
-        ({"target_rate": "NaN"}, {"target_rate"}),
-        ({"target_rate": 10**400}, None),  # not JSON Python reads: a parse error
-        ({"target_rate": True}, {"target_rate"}),
-        ({"name": ""}, {"name"}),
-        (
-            {"target_rate": 0.5, "offered_stage": "qi", "agreement": {"version": 2}},
-            {"offered_stage", "agreement"},
-        ),
-        ({"key": "renamed"}, {"key"}),
-    ],
-)
-def test_a_bad_handoff_change_is_refused_and_changes_nothing(as_role, body, fields):
-    response = as_role(Role.MARKETING).patch("/api/v1/handoffs/mql_sal/", body, format="json")
-
-    assert response.status_code == 400
-    if fields is not None:
-        assert set(response.json()["errors"]) == fields
-    pair = HandoffPair.objects.get(key="mql_sal")
-    assert (pair.target_rate, pair.offered_stage.key) == (Decimal(1), "mql")
 
 
 # --- reason codes ------------------------------------------------------------------------
@@ -435,7 +311,6 @@ GARBAGE = [
 WRITES = [
     ("post", "/api/v1/users/", NEW_USER),
     ("post", "/api/v1/campaigns/", CAMPAIGN),
-    ("patch", "/api/v1/handoffs/mql_sal/", {"name": "Inside to sales", "target_rate": "0.5"}),
 ]
 
 
@@ -455,9 +330,7 @@ def test_no_value_of_any_field_breaks_a_write(as_role, method, url, field):
             assert set(response.json()) >= {"detail", "code"}, (field, value)
 
 
-@pytest.mark.parametrize(
-    "url", ["users", "teams", "stages", "handoffs", "reason-codes", "campaigns"]
-)
+@pytest.mark.parametrize("url", ["users", "teams", "stages", "reason-codes", "campaigns"])
 @pytest.mark.parametrize(
     "param", ["page", "page_size", "ordering", "q", "role", "team", "is_active", "purpose"]
 )

@@ -7,10 +7,10 @@ from django.core.cache import cache
 from django.utils import timezone
 from rest_framework.test import APIClient
 
-from funnel.models import Lead, Role, Team
-from funnel.services import lead_create, lead_transition
+from funnel.models import Role, Team
 from funnel.tests.factories import UserFactory
-from handoff.models import Offer, OfferStatus
+from handoff.models import Lead, Offer, OfferStatus
+from handoff.services.leads import lead_create, lead_transition
 from handoff.services.offers import offer_accept, offer_route
 
 

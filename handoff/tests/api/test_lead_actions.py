@@ -6,8 +6,8 @@ from decimal import Decimal
 import pytest
 from django.utils import timezone
 
-from funnel.models import Lead, ReasonCode
-from handoff.models import Disposition, Offer, OfferStatus, RoutingStrategy, Touch
+from funnel.models import ReasonCode
+from handoff.models import Disposition, Lead, Offer, OfferStatus, RoutingStrategy, Touch
 from handoff.services.offers import NO_OPEN_OFFER, offer_accept
 from handoff.services.work import TOO_FEW_TOUCHES, touch_log
 from handoff.tests.factories import RoutingRuleFactory

@@ -7,9 +7,8 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
-from funnel.models import Lead
-from funnel.services import lead_create
-from handoff.models import Offer
+from handoff.models import Lead, Offer
+from handoff.services.leads import lead_create
 from handoff.services.offers import offer_accept
 from handoff.services.work import activity_record, lead_disposition, touch_log
 

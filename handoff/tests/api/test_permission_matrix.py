@@ -7,7 +7,7 @@ endpoint, never 403, so its existence is not revealed.
 
 import pytest
 
-from funnel.models import Lead
+from handoff.models import Lead
 
 ENDPOINTS = {
     # name: (method, path after /api/v1/leads/, body)

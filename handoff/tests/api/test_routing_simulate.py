@@ -5,8 +5,8 @@ import datetime
 import pytest
 from django.utils import timezone
 
-from funnel.models import Campaign, Lead
-from handoff.models import Offer, RotationState, RoutingRule, RoutingStrategy
+from funnel.models import Campaign
+from handoff.models import Lead, Offer, RotationState, RoutingRule, RoutingStrategy
 from handoff.tests.factories import RepProfileFactory, RoutingRuleFactory
 
 URL = "/api/v1/routing/simulate/"

@@ -8,7 +8,6 @@ import pytest
 from django.core.exceptions import ValidationError
 
 from funnel.models import HandoffPair, Role
-from funnel.services import lead_create
 from funnel.tests.factories import UserFactory
 from handoff.models import (
     WARNING_TOO_LONG,
@@ -19,6 +18,7 @@ from handoff.models import (
     SlaClock,
     SlaStep,
 )
+from handoff.services.leads import lead_create
 from handoff.services.offers import offer_route
 from handoff.services.sla import (
     AGREEMENT_SUPERSEDED,

@@ -3,9 +3,9 @@ from unittest import mock
 import pytest
 from django.core import mail
 
-from funnel.services import lead_create
 from funnel.tests.factories import UserFactory
 from handoff.models import Activity, Notification, RepProfile
+from handoff.services.leads import lead_create
 from handoff.services.notifications import (
     lead_summary,
     notification_digest_send,

@@ -5,10 +5,10 @@ from unittest import mock
 import pytest
 from django.db import IntegrityError, connection, transaction
 
-from funnel.models import Lead, ReasonCode, Role, Stage
-from funnel.services import lead_create, lead_transition
+from funnel.models import ReasonCode, Role, Stage
 from funnel.tests.factories import UserFactory
-from handoff.models import Offer, OfferStatus, SlaTimer
+from handoff.models import Lead, Offer, OfferStatus, SlaTimer
+from handoff.services.leads import lead_create, lead_transition
 from handoff.services.offers import (
     ASSIGN_NOT_ALLOWED,
     OFFER_NOT_IN_QUEUE,
@@ -22,6 +22,7 @@ from handoff.services.offers import (
     offer_reject,
     offer_route,
 )
+from integrations.models import Event, EventType
 
 
 def _routed_offer(email: str = "buyer@acme.com") -> Offer:
@@ -266,3 +267,45 @@ def test_offer_times_keep_the_system_delay_apart_from_the_reps(sales_team):
     assert offer.offered_at <= offer.routed_at <= offer.decided_at
     assert offer.assigned_at == offer.routed_at
     assert Stage.objects.get(key="sal") == Lead.objects.get(pk=offer.lead_id).stage
+
+
+# --- who holds the offer, as integrations hear it ------------------------------------------
+
+
+def _holder_events(offer: Offer) -> list[tuple[str, str | None, str | None]]:
+    return [
+        (e.data["via"], e.data["assignee"], e.data["queue"])
+        for e in Event.objects.filter(type=EventType.OFFER_ASSIGNED, data__id=offer.pk)
+    ]
+
+
+def test_routing_tells_integrations_who_got_the_lead(sales_team):
+    offer = _routed_offer()
+
+    assert _holder_events(offer) == [("routing", offer.assignee.username, None)]
+    [event] = Event.objects.filter(type=EventType.OFFER_ASSIGNED)
+    assert (event.data["lead"], event.data["status"]) == (offer.lead_id, "pending")
+
+
+def test_a_claim_and_an_assignment_each_tell_who_holds_the_lead_now(sales_team):
+    _, manager, reps = sales_team
+    _queue_everything()
+    first = _routed_offer("first@acme.com")
+    second = _routed_offer("second@acme.com")
+
+    offer_claim(offer=first, actor=reps[0])
+    offer_assign(offer=second, actor=manager, assignee=reps[1])
+
+    assert _holder_events(first) == [("routing", None, "sales"), ("claim", "rep_a", None)]
+    assert _holder_events(second) == [("routing", None, "sales"), ("assign", "rep_b", None)]
+
+
+def test_a_refused_claim_tells_nobody(sales_team):
+    _queue_everything()
+    offer = _routed_offer()
+    outsider = UserFactory(role=Role.SALES)
+
+    with pytest.raises(OfferForbidden):
+        offer_claim(offer=offer, actor=outsider)
+
+    assert _holder_events(offer) == [("routing", None, "sales")]

@@ -8,17 +8,19 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
-from funnel.models import Campaign, HandoffPair, Lead, Role, StageTransition, Team
-from funnel.services import lead_create
+from funnel.models import Campaign, HandoffPair, Role, Team
 from funnel.tests.factories import TeamFactory, UserFactory
 from handoff.models import (
+    Lead,
     Notification,
     Offer,
     RotationState,
     RoutingRule,
     RoutingStrategy,
     SlaTimer,
+    StageTransition,
 )
+from handoff.services.leads import lead_create
 from handoff.services.offers import offer_route
 from handoff.services.routing import routing_decide
 from handoff.services.sla import agreement_current

@@ -9,19 +9,22 @@ from decimal import Decimal
 import pytest
 from django.db import connection, transaction
 
-from funnel.models import HandoffPair, Lead, ReasonCode, StageTransition
-from funnel.services import lead_create, lead_transition
+from funnel.models import HandoffPair, ReasonCode
 from handoff.models import (
     BreachAction,
+    Lead,
     Notification,
     Offer,
     OfferStatus,
     SlaClock,
     SlaTimer,
+    StageTransition,
 )
-from handoff.services import offers, sla
+from handoff.services import breaches
+from handoff.services.breaches import sla_sweep
+from handoff.services.leads import lead_create, lead_transition
 from handoff.services.offers import offer_accept, offer_reject, offer_route
-from handoff.services.sla import agreement_propose, agreement_sign_off, sla_sweep
+from handoff.services.sla import agreement_propose, agreement_sign_off
 from handoff.services.work import lead_disposition, touch_log
 from handoff.working_time import working_add
 
@@ -476,7 +479,7 @@ def test_a_recycle_and_another_sweeps_timer_of_the_same_offer_do_not_deadlock(
     # Given an offer whose last two rungs are due, each sweep stopping before it fires one
     offer = _offer(time_machine, "pair@example.com")
     _sweep_at(time_machine, RECYCLE - MINUTE)
-    real_fire = sla.timer_fire
+    real_fire = breaches.timer_fire
     picked = {name: threading.Event() for name in ("first", "second")}
     go = {name: threading.Event() for name in ("first", "second")}
     outcomes: dict[str, object] = {}
@@ -495,7 +498,7 @@ def test_a_recycle_and_another_sweeps_timer_of_the_same_offer_do_not_deadlock(
         finally:
             connection.close()
 
-    monkeypatch.setattr(sla, "timer_fire", fire_when_told)
+    monkeypatch.setattr(breaches, "timer_fire", fire_when_told)
     first = threading.Thread(target=sweep, name="first")
     first.start()
     assert picked["first"].wait(timeout=10)
@@ -560,7 +563,7 @@ def test_a_sweep_killed_mid_batch_loses_and_repeats_nothing(
     # Given 10 offers at their accept deadline: 20 warnings, then 20 reminders, due
     offered = _due_offers(time_machine, 10)
     time_machine.move_to(DUE, tick=False)
-    real_remind = offers.offer_remind
+    real_remind = breaches.offer_remind
     calls = []
 
     def remind_then_die(**kwargs):
@@ -569,7 +572,7 @@ def test_a_sweep_killed_mid_batch_loses_and_repeats_nothing(
             raise RuntimeError("worker killed")
         return real_remind(**kwargs)
 
-    monkeypatch.setattr(offers, "offer_remind", remind_then_die)
+    monkeypatch.setattr(breaches, "offer_remind", remind_then_die)
 
     # When the sweep dies on the third reminder, in its fifth batch of 5
     with pytest.raises(RuntimeError, match=re.escape("worker killed")):
@@ -585,7 +588,7 @@ def test_a_sweep_killed_mid_batch_loses_and_repeats_nothing(
     assert reminders.filter(fired_at=None, cancelled_at=None).count() == 20
 
     # When the next sweep runs without the fault
-    monkeypatch.setattr(offers, "offer_remind", real_remind)
+    monkeypatch.setattr(breaches, "offer_remind", real_remind)
     assert sla_sweep(now=DUE, batch_size=5) == 20
 
     # Then every timer due fired once, with one notification each

@@ -6,14 +6,18 @@ import pytest
 from django.core.exceptions import ValidationError
 from django.utils import timezone
 
-from funnel.models import Lead, ReasonCode, Role
-from funnel.services import lead_create
+from funnel.models import ReasonCode, Role
 from funnel.tests.factories import UserFactory
-from handoff.models import Activity, Disposition, Offer, ScoringRule, Touch
+from handoff.models import Activity, Disposition, Lead, Offer, ScoringRule, Touch
+from handoff.services.leads import lead_create
 from handoff.services.offers import offer_accept, offer_route
 from handoff.services.work import (
+    DISPOSITION_RULES,
+    NO_REASON_TAKEN,
     NOT_THE_HOLDER,
+    REASON_NEEDED,
     TOUCH_IN_FUTURE,
+    UNKNOWN_DISPOSITION,
     WorkError,
     WorkForbidden,
     activity_record,
@@ -249,7 +253,7 @@ def test_a_touch_logged_months_late_is_refused(held_lead):
 
 
 def test_the_disposition_event_carries_the_lead_as_the_moves_left_it(held_lead):
-    from funnel.models import Event
+    from integrations.models import Event
 
     lead_disposition(
         lead=held_lead,
@@ -262,3 +266,49 @@ def test_the_disposition_event_carries_the_lead_as_the_moves_left_it(held_lead):
     assert event.data["lead"]["stage"] == "recycle"
     assert event.data["lead"]["owner"] is None
     assert event.data["disposition"] == "recycle"
+
+
+# --- the disposition table ----------------------------------------------------------------
+
+
+def test_a_qualified_disposition_refuses_a_reason_whatever_the_caller(held_lead):
+    """The browser's form once let a recycle reason ride along on "qualified"."""
+    recycle_reason = ReasonCode.objects.filter(purpose="recycle").first()
+
+    with pytest.raises(ValidationError) as refused:
+        lead_disposition(
+            lead=held_lead, actor=held_lead.owner, disposition="qualified", reason=recycle_reason
+        )
+
+    assert refused.value.message_dict == {
+        "reason": [NO_REASON_TAKEN.format(disposition="qualified")]
+    }
+    assert not Disposition.objects.exists()
+    assert Lead.objects.get(pk=held_lead.pk).stage.key == "sal"
+
+
+def test_a_reason_of_another_purpose_is_refused(held_lead):
+    lost_reason = ReasonCode.objects.filter(purpose="lost").first()
+
+    with pytest.raises(ValidationError) as refused:
+        lead_disposition(
+            lead=held_lead, actor=held_lead.owner, disposition="recycle", reason=lost_reason
+        )
+
+    assert refused.value.message_dict == {
+        "reason": [REASON_NEEDED.format(disposition="recycle", purpose="recycle")]
+    }
+    assert not Disposition.objects.exists()
+
+
+def test_an_unknown_disposition_is_refused(held_lead):
+    with pytest.raises(ValidationError) as refused:
+        lead_disposition(lead=held_lead, actor=held_lead.owner, disposition="maybe")
+
+    assert refused.value.message_dict == {
+        "disposition": [UNKNOWN_DISPOSITION.format(disposition="maybe")]
+    }
+
+
+def test_every_disposition_kind_has_a_rule():
+    assert set(DISPOSITION_RULES) == set(Disposition.Kind.values)

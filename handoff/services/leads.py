@@ -1,0 +1,239 @@
+"""A lead's own writes: create it, edit its contact fields, move it between stages.
+
+`lead_transition` is the only code that changes a lead's stage; the offers follow each move in
+its transaction (offer_sync).
+"""
+
+from __future__ import annotations
+
+import datetime
+from typing import Any
+
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.db.models import F
+from django.utils import timezone
+
+from funnel.models import HandoffPair, ReasonCode, Role, Stage, StageKind, User
+from funnel.rules import ConcurrentChange, move_check, stage_get
+from handoff.models import Lead, StageTransition
+from handoff.services.offer_sync import offers_follow_transition
+from integrations.events import event_record
+from integrations.models import EventType
+
+
+def lead_data(lead: Lead) -> dict[str, Any]:
+    """A lead as events carry it: the API's fields, without the current offer."""
+    return {
+        "id": lead.pk,
+        "email": lead.email,
+        "first_name": lead.first_name,
+        "last_name": lead.last_name,
+        "company": lead.company,
+        "country": lead.country,
+        "source": lead.source,
+        "campaign": lead.campaign_id,
+        "score": lead.score,
+        "external_id": lead.external_id,
+        "crm_id": lead.crm_id,
+        "stage": lead.stage.key,
+        "owner": lead.owner.username if lead.owner_id else None,
+        "created_at": lead.created_at.isoformat(),
+        "updated_at": lead.updated_at.isoformat(),
+    }
+
+
+KEEP_OWNER = object()  # lead_transition leaves the owner as it is
+
+CONCURRENT_CHANGE = (
+    "This lead was changed by someone else meanwhile: it is now in {current}, not {expected}. "
+    "Reload it and try again."
+)
+
+
+def _actor_label(actor: User | None, actor_label: str) -> str:
+    if actor_label:
+        return actor_label
+    if actor is None:
+        return "system"
+    return actor.username if actor.role == Role.INTEGRATION else ""
+
+
+@transaction.atomic
+def lead_transition(
+    *,
+    lead: Lead,
+    to: Stage | str,
+    actor: User | None,
+    reason: ReasonCode | None = None,
+    note: str = "",
+    handoff: HandoffPair | None = None,
+    actor_label: str = "",
+    at: datetime.datetime | None = None,
+    owner: User | object | None = KEEP_OWNER,
+) -> StageTransition:
+    """Move `lead` to the stage `to`, as `actor` (None: the system), and record the move.
+
+    The move is checked against the funnel's allowed moves and the actor's role. The caller's
+    `lead` is what the actor saw: if its stage changed meanwhile, the move is refused rather
+    than applied to a lead the actor did not look at. A handoff passes `owner` to hand the
+    lead over (or back, with None) in the same write.
+    """
+    to_stage = stage_get(to)
+    # The lock serialises concurrent moves of one lead; the loser sees the winner's stage.
+    # No select_related here: after waiting for a lock, PostgreSQL re-checks a joined row
+    # against the old stage row and drops the lead instead of returning its new stage.
+    current = Lead.objects.select_for_update().get(pk=lead.pk)
+    if current.stage_id != lead.stage_id:
+        raise ConcurrentChange(CONCURRENT_CHANGE.format(current=current.stage, expected=lead.stage))
+    move_check(
+        from_stage=current.stage, to_stage=to_stage, actor=actor, reason=reason, handoff=handoff
+    )
+
+    now = at or timezone.now()
+    changes: dict[str, Any] = {
+        "stage": to_stage,
+        "stage_entered_at": now,
+        "team": to_stage.team,
+        "updated_at": now,
+    }
+    if to_stage.kind == StageKind.RECYCLE:
+        changes["recycle_count"] = F("recycle_count") + 1
+    if owner is not KEEP_OWNER:
+        changes["owner"] = owner
+    # Conditional update: also holds where the database has no row locks (SQLite).
+    if not Lead.objects.filter(pk=lead.pk, stage_id=current.stage_id).update(**changes):
+        raise ConcurrentChange(
+            CONCURRENT_CHANGE.format(current="another stage", expected=lead.stage)
+        )
+
+    move = StageTransition.objects.create(
+        lead=current,
+        from_stage=current.stage,
+        to_stage=to_stage,
+        at=now,
+        actor=actor,
+        actor_label=_actor_label(actor, actor_label),
+        handoff=handoff,
+        reason=reason,
+        note=note,
+    )
+    lead.refresh_from_db(
+        fields=["stage", "stage_entered_at", "team", "recycle_count", "updated_at", "owner"]
+    )
+    event_record(
+        type=EventType.LEAD_STAGE_CHANGED,
+        at=now,
+        data={
+            "lead": lead_data(lead),
+            "changes": {
+                "stage": {"from": current.stage.key, "to": to_stage.key},
+                "owner": {
+                    "from": current.owner.username if current.owner_id else None,
+                    "to": lead.owner.username if lead.owner_id else None,
+                },
+            },
+            "actor": move.actor.username if move.actor_id else move.actor_label,
+            "reason": reason.code if reason else None,
+            "handoff": handoff.key if handoff else None,
+            "note": note,
+            "transition": move.pk,
+        },
+    )
+    # Offers follow every move in the same transaction: entering an offered stage opens one,
+    # leaving a handed-off stage ends one.
+    offers_follow_transition(lead=lead, move=move)
+    return move
+
+
+LEAD_FIELDS = {
+    "email",
+    "first_name",
+    "last_name",
+    "phone",
+    "company",
+    "title",
+    "country",
+    "region",
+    "city",
+    "industry",
+    "employees",
+    "source",
+    "campaign",
+    "external_id",
+    "crm_id",
+    "score",
+    "attributes",
+}
+
+
+def lead_clean_fields(fields: dict[str, Any]) -> dict[str, Any]:
+    """Normalise contact fields the way the database stores them."""
+    unknown = set(fields) - LEAD_FIELDS
+    if unknown:
+        raise ValidationError({name: "Unknown field." for name in sorted(unknown)})
+    cleaned = dict(fields)
+    if "email" in cleaned:
+        cleaned["email"] = (cleaned["email"] or "").strip().lower()
+    if "country" in cleaned:
+        cleaned["country"] = (cleaned["country"] or "").strip().upper()
+    if cleaned.get("external_id") == "":
+        cleaned["external_id"] = None
+    return cleaned
+
+
+# What a person or an integration may edit directly. Stage, owner and score change only through
+# their own services (moves, handoffs, scoring).
+CONTACT_FIELDS = LEAD_FIELDS - {"score"}
+
+
+@transaction.atomic
+def lead_update(*, lead: Lead, actor: User | None, fields: dict[str, Any]) -> Lead:
+    """Change a lead's contact fields; only the columns that changed are written."""
+    refused = sorted(set(fields) & (LEAD_FIELDS - CONTACT_FIELDS))
+    if refused:
+        raise ValidationError({name: "Changes only through its own action." for name in refused})
+    cleaned = lead_clean_fields(fields)
+    current = Lead.objects.select_for_update().get(pk=lead.pk)
+    changed = [name for name, value in cleaned.items() if getattr(current, name) != value]
+    for name in changed:
+        setattr(current, name, cleaned[name])
+    if not changed:
+        return current
+    current.full_clean(exclude=["stage", "team", "owner"], validate_constraints=True)
+    current.updated_at = timezone.now()
+    # Only these columns: a full save could undo a stage move made meanwhile.
+    current.save(update_fields=[*changed, "updated_at"])
+    return current
+
+
+@transaction.atomic
+def lead_create(
+    *,
+    actor: User | None,
+    stage: Stage | str = "inquiry",
+    actor_label: str = "",
+    note: str = "",
+    **fields: Any,
+) -> Lead:
+    """Create a lead in an entry stage of the funnel, with its first transition."""
+    to_stage = stage_get(stage)
+    move_check(from_stage=None, to_stage=to_stage, actor=actor, reason=None, handoff=None)
+    now = timezone.now()
+    lead = Lead(
+        stage=to_stage, stage_entered_at=now, team=to_stage.team, **lead_clean_fields(fields)
+    )
+    lead.full_clean(exclude=["stage", "team"], validate_constraints=True)
+    lead.save()
+    move = StageTransition.objects.create(
+        lead=lead,
+        from_stage=None,
+        to_stage=to_stage,
+        at=now,
+        actor=actor,
+        actor_label=_actor_label(actor, actor_label),
+        note=note,
+    )
+    event_record(type=EventType.LEAD_CREATED, at=now, data={"lead": lead_data(lead)})
+    offers_follow_transition(lead=lead, move=move)
+    return lead

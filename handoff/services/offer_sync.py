@@ -1,0 +1,106 @@
+"""Offers kept in step with the stages their lead moves through: opened when a lead enters a
+handoff's offered stage, ended when it leaves by another path or is merged away.
+
+`lead_transition` calls `offers_follow_transition` in its own transaction; merge calls
+`offers_end`. The decisions on an offer are in offers; what the SLA does, in breaches.
+"""
+
+from __future__ import annotations
+
+import datetime
+from collections.abc import Callable
+
+from funnel.models import HandoffPair, User
+from handoff.models import Lead, Offer, OfferStatus, StageTransition
+from handoff.services import sla
+from handoff.tasks import offer_route_task
+from integrations.events import event_record
+from integrations.models import EventType
+
+
+def offer_data(offer: Offer) -> dict:
+    """An offer as events and the API carry it."""
+    return {
+        "id": offer.pk,
+        "lead": offer.lead_id,
+        "handoff": offer.handoff.key,
+        "status": offer.status,
+        "assignee": offer.assignee.username if offer.assignee_id else None,
+        "queue": offer.queue.key if offer.queue_id else None,
+        "offered_at": offer.offered_at.isoformat(),
+        "decided_at": offer.decided_at.isoformat() if offer.decided_at else None,
+        "decided_by": offer.decided_by.username if offer.decided_by_id else None,
+        "reason": offer.reason.code if offer.reason_id else None,
+        "agreement_version": offer.agreement.version if offer.agreement_id else None,
+    }
+
+
+def offer_end(offer: Offer, *, at: datetime.datetime, actor: User | None, why: str = "") -> None:
+    """End one current offer (locked by the caller): a pending one is withdrawn, an accepted one
+    closed; either way its SLA clocks stop."""
+    if offer.status == OfferStatus.PENDING:
+        offer.status, offer.decided_at, offer.decided_by = OfferStatus.WITHDRAWN, at, actor
+        offer.closed_at = at
+        offer.save(update_fields=["status", "decided_at", "decided_by", "closed_at"])
+        sla.timers_cancel(offer=offer, why=why or "offer withdrawn")
+    else:
+        offer.closed_at = at
+        offer.save(update_fields=["closed_at"])
+        sla.timers_cancel(offer=offer, why=why or "lead dispositioned")
+
+
+def offers_end(
+    *,
+    lead_id: int,
+    at: datetime.datetime,
+    actor: User | None,
+    why: str = "",
+    keep: Callable[[Offer], bool] = lambda offer: False,
+) -> list[int]:
+    """End the lead's current offers but those `keep` keeps; the ids of those ended.
+
+    The one way offers end when their lead moves on without them (a move by another path, a
+    merge); accepts, rejects and SLA expiry end their own offer in offers and breaches.
+    """
+    ended = []
+    for offer in Offer.objects.select_for_update().current().filter(lead_id=lead_id):
+        if not keep(offer):
+            offer_end(offer, at=at, actor=actor, why=why)
+            ended.append(offer.pk)
+    return ended
+
+
+def offers_follow_transition(*, lead: Lead, move: StageTransition) -> None:
+    """Keep offers in step with a stage move; `lead_transition` calls this in its transaction.
+
+    A pending offer that the lead left by another path (marketing skipped ahead, or pulled it
+    back) is withdrawn; an accepted one whose lead left the accepted stage is closed, which stops
+    its clocks; entering an offered stage makes a new offer.
+    """
+
+    def keep(offer: Offer) -> bool:
+        if move.handoff_id == offer.handoff_id:
+            return True  # the offer's own accept or reject, which its service records
+        return (
+            offer.status == OfferStatus.ACCEPTED
+            and move.to_stage_id == offer.handoff.accepted_stage_id
+        )
+
+    offers_end(lead_id=lead.pk, at=move.at, actor=move.actor, keep=keep)
+    pair = HandoffPair.objects.filter(offered_stage_id=move.to_stage_id).first()
+    if pair is not None:
+        offer_create(lead=lead, handoff=pair, move=move)
+
+
+def offer_create(*, lead: Lead, handoff: HandoffPair, move: StageTransition) -> Offer:
+    offer = Offer.objects.create(
+        handoff=handoff,
+        lead_id=lead.pk,
+        offered_at=move.at,
+        offered_by=move.actor,
+        transition=move,
+        agreement=sla.agreement_current(handoff),
+    )
+    event_record(type=EventType.OFFER_CREATED, at=move.at, data=offer_data(offer))
+    offer_route_task.delay_on_commit(offer.pk)
+    return offer

@@ -1,0 +1,157 @@
+"""Admin of integrations: webhook subscriptions and their deliveries."""
+
+import json
+
+from django import forms
+from django.contrib import admin
+from django.db.models import Count, Q
+from django.utils.html import format_html
+
+from funnel.admin import changelist_link
+
+from .models import DeliveryStatus, EventType, WebhookAttempt, WebhookDelivery, WebhookSubscription
+from .webhooks import WebhookError, webhook_events_clean, webhook_redeliver, webhook_url_check
+
+# Webhooks
+
+
+class WebhookSubscriptionForm(forms.ModelForm):
+    url = forms.URLField(max_length=500, assume_scheme="https")
+    events = forms.MultipleChoiceField(
+        choices=EventType.choices,
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+        help_text="None ticked: every event type.",
+    )
+
+    class Meta:
+        model = WebhookSubscription
+        fields = ("url", "events", "active", "description", "owner", "secret")
+
+    def clean_url(self):
+        url = self.cleaned_data["url"]
+        try:
+            webhook_url_check(url)
+        except forms.ValidationError as exc:
+            raise forms.ValidationError(exc.message_dict["url"]) from exc
+        return url
+
+    def clean_events(self):
+        return webhook_events_clean(self.cleaned_data["events"])
+
+
+@admin.register(WebhookSubscription)
+class WebhookSubscriptionAdmin(admin.ModelAdmin):
+    """Who hears of which events. A subscription's owner sees and edits it through the API."""
+
+    form = WebhookSubscriptionForm
+    list_display = ("url", "owner", "event_list", "active", "pending", "dead", "created_at")
+    list_filter = ("active",)
+    list_select_related = ("owner",)
+    search_fields = ("url", "description", "owner__username")
+    autocomplete_fields = ("owner",)
+    readonly_fields = ("created_at",)
+
+    def get_queryset(self, request):
+        return (
+            super()
+            .get_queryset(request)
+            .annotate(
+                pending_total=Count("deliveries", filter=Q(deliveries__status="pending")),
+                dead_total=Count("deliveries", filter=Q(deliveries__status="dead")),
+            )
+        )
+
+    @admin.display(description="Events")
+    def event_list(self, obj):
+        return ", ".join(obj.events) or "All"
+
+    @admin.display(description="Pending", ordering="pending_total")
+    def pending(self, obj):
+        return changelist_link(
+            "integrations.webhookdelivery",
+            str(obj.pending_total),
+            subscription__id__exact=obj.pk,
+            status__exact=DeliveryStatus.PENDING,
+        )
+
+    @admin.display(description="Dead-lettered", ordering="dead_total")
+    def dead(self, obj):
+        return changelist_link(
+            "integrations.webhookdelivery",
+            str(obj.dead_total),
+            subscription__id__exact=obj.pk,
+            status__exact=DeliveryStatus.DEAD,
+        )
+
+
+class WebhookAttemptInline(admin.TabularInline):
+    model = WebhookAttempt
+    fields = readonly_fields = ("at", "status_code", "error", "duration_ms")
+    ordering = ("at", "id")
+    verbose_name_plural = "Attempts"
+    extra = 0
+    can_delete = False
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(WebhookDelivery)
+class WebhookDeliveryAdmin(admin.ModelAdmin):
+    """Each event to each subscription. Written only by the sender; "Redeliver" queues one again."""
+
+    list_display = (
+        "id",
+        "event",
+        "subscription",
+        "status",
+        "attempts",
+        "next_attempt_at",
+        "delivered_at",
+        "last_status_code",
+    )
+    list_filter = ("status", "subscription")
+    list_select_related = ("event", "subscription")
+    date_hierarchy = "created_at"
+    show_full_result_count = False
+    show_facets = admin.ShowFacets.NEVER
+    fields = readonly_fields = (
+        "event",
+        "subscription",
+        "status",
+        "attempts",
+        "next_attempt_at",
+        "delivered_at",
+        "last_status_code",
+        "last_error",
+        "created_at",
+        "payload",
+    )
+    inlines = (WebhookAttemptInline,)
+    actions = ("redeliver",)
+
+    @admin.display(description="Event data")
+    def payload(self, obj):
+        return format_html("<pre>{}</pre>", json.dumps(obj.event.data, indent=2))
+
+    @admin.action(
+        description="Redeliver (queue again; the next sweep sends it)", permissions=["change"]
+    )
+    def redeliver(self, request, queryset):
+        queued = skipped = 0
+        for delivery in queryset:
+            try:
+                webhook_redeliver(delivery=delivery, actor=request.user)
+            except WebhookError:
+                skipped += 1  # still pending: it is sent anyway
+                continue
+            self.log_change(request, delivery, "Queued again for delivery.")
+            queued += 1
+        self.message_user(request, f"{queued} queued again; {skipped} still pending, left as is.")
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False

@@ -1,0 +1,127 @@
+"""Integrations: the event outbox and the webhooks that deliver it to subscribers."""
+
+import secrets
+import uuid
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+from django.utils import timezone
+
+
+class EventType(models.TextChoices):
+    LEAD_CREATED = "lead.created"
+    LEAD_STAGE_CHANGED = "lead.stage_changed"
+    LEAD_DISPOSITIONED = "lead.dispositioned"
+    LEAD_MERGED = "lead.merged"
+    OFFER_CREATED = "offer.created"
+    OFFER_ACCEPTED = "offer.accepted"
+    OFFER_REJECTED = "offer.rejected"
+    OFFER_ASSIGNED = "offer.assigned"
+    SLA_BREACHED = "sla.breached"
+    RATIO_DRIFTED = "ratio.drifted"
+
+
+class Event(models.Model):
+    """The outbox: every change integrations hear about, written in the change's transaction.
+
+    `id` is the sequence number: events are numbered in commit order (see integrations.events).
+    """
+
+    id = models.BigAutoField(primary_key=True)
+    uid = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    type = models.CharField(max_length=40, choices=EventType.choices)
+    occurred_at = models.DateTimeField(default=timezone.now)
+    data = models.JSONField(default=dict)
+
+    class Meta:
+        db_table = "funnel_event"  # the tables these models were born with, kept when they moved
+        ordering = ["id"]
+        indexes = [models.Index(fields=["type", "id"], name="event_type_id")]
+
+    def __str__(self):
+        return f"#{self.id} {self.type}"
+
+
+def webhook_secret() -> str:
+    return secrets.token_urlsafe(32)
+
+
+class WebhookSubscription(models.Model):
+    url = models.URLField(max_length=500)
+    events = models.JSONField(default=list, help_text="Event types; empty for all.")
+    secret = models.CharField(max_length=100, default=webhook_secret)
+    active = models.BooleanField(default=True)
+    description = models.CharField(max_length=200, blank=True)
+    owner = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="webhooks"
+    )
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        db_table = "funnel_webhooksubscription"
+        ordering = ["id"]
+
+    def __str__(self):
+        return self.url
+
+
+class DeliveryStatus(models.TextChoices):
+    PENDING = "pending", "Pending"
+    DELIVERED = "delivered", "Delivered"
+    DEAD = "dead", "Dead-lettered"
+
+
+class WebhookDelivery(models.Model):
+    """One event to one subscriber, retried with backoff until delivered or dead-lettered."""
+
+    subscription = models.ForeignKey(
+        WebhookSubscription, on_delete=models.CASCADE, related_name="deliveries"
+    )
+    event = models.ForeignKey(Event, on_delete=models.PROTECT, related_name="deliveries")
+    status = models.CharField(
+        max_length=20, choices=DeliveryStatus.choices, default=DeliveryStatus.PENDING
+    )
+    attempts = models.PositiveIntegerField(default=0)
+    next_attempt_at = models.DateTimeField(null=True, blank=True)
+    delivered_at = models.DateTimeField(null=True, blank=True)
+    last_status_code = models.PositiveIntegerField(null=True, blank=True)
+    last_error = models.TextField(blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        db_table = "funnel_webhookdelivery"
+        ordering = ["-id"]
+        verbose_name_plural = "webhook deliveries"
+        constraints = [
+            models.UniqueConstraint(
+                fields=["subscription", "event"], name="delivery_once_per_subscriber"
+            ),
+        ]
+        indexes = [
+            models.Index(
+                fields=["next_attempt_at"],
+                condition=Q(status="pending"),
+                name="delivery_pending_due",
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.event} to {self.subscription} ({self.status})"
+
+
+class WebhookAttempt(models.Model):
+    delivery = models.ForeignKey(
+        WebhookDelivery, on_delete=models.CASCADE, related_name="attempt_log"
+    )
+    at = models.DateTimeField(default=timezone.now)
+    status_code = models.PositiveIntegerField(null=True, blank=True)
+    error = models.TextField(blank=True)
+    duration_ms = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        db_table = "funnel_webhookattempt"
+        ordering = ["at", "id"]
+
+    def __str__(self):
+        return f"attempt at {self.at:%Y-%m-%d %H:%M:%S}: {self.status_code or self.error}"

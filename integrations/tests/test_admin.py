@@ -1,0 +1,57 @@
+"""The integrations admin opens for superusers and refuses staff without permissions."""
+
+import pytest
+from django.contrib import admin
+
+from funnel.models import User
+from funnel.tests.admin_pages import admin_url
+from integrations.models import Event, EventType, WebhookDelivery, WebhookSubscription
+
+pytestmark = pytest.mark.django_db
+
+REGISTERED = sorted(
+    (model for model in admin.site._registry if model._meta.app_label == "integrations"),
+    key=lambda model: model._meta.label,
+)
+
+
+@pytest.fixture
+def every_model_has_a_row(admin_user):
+    hook = WebhookSubscription.objects.create(url="https://crm.example.com/", owner=admin_user)
+    event = Event.objects.create(type=EventType.LEAD_CREATED, data={"lead": {"id": 1}})
+    WebhookDelivery.objects.create(subscription=hook, event=event)
+
+
+@pytest.fixture
+def staff_client(client):
+    user = User.objects.create_user(username="intern", password="pw", is_staff=True)
+    client.force_login(user)
+    return client
+
+
+def test_the_webhook_models_are_registered():
+    assert [WebhookDelivery, WebhookSubscription] == REGISTERED
+
+
+@pytest.mark.parametrize("model", REGISTERED, ids=lambda model: model._meta.label)
+def test_superuser_sees_every_changelist(admin_client, every_model_has_a_row, model):
+    response = admin_client.get(admin_url(model, "changelist"))
+
+    assert response.status_code == 200
+
+
+@pytest.mark.parametrize("model", REGISTERED, ids=lambda model: model._meta.label)
+def test_superuser_sees_every_change_page(admin_client, every_model_has_a_row, model):
+    obj = model._default_manager.first()
+
+    response = admin_client.get(admin_url(model, "change", obj.pk))
+
+    assert response.status_code == 200
+
+
+@pytest.mark.parametrize("model", REGISTERED, ids=lambda model: model._meta.label)
+def test_staff_without_permissions_is_refused(staff_client, every_model_has_a_row, model):
+    obj = model._default_manager.first()
+
+    assert staff_client.get(admin_url(model, "changelist")).status_code == 403
+    assert staff_client.get(admin_url(model, "change", obj.pk)).status_code == 403
