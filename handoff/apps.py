@@ -5,7 +5,7 @@ class HandoffConfig(AppConfig):
     """A lead's life: leads, their history, offers, routing, SLA, work, ingest and merge."""
 
     name = "handoff"
-    verbose_name = "Handoffs"
+    verbose_name = "Leads and handoffs"
 
     def ready(self):
         from funnel.setup import setup_step_register

@@ -17,6 +17,19 @@ def handoffs(db):
 
 
 @pytest.fixture
+def marketer(db):
+    """A marketer, on the default funnel."""
+    funnel_setup_defaults()
+    return UserFactory(username="ingest_marketer", role=Role.MARKETING)
+
+
+@pytest.fixture
+def ingest_rep(handoffs):
+    """One sales rep, who gets every offer of the default routing rules."""
+    return UserFactory(username="ingest_rep", role=Role.SALES, team=Team.objects.get(key="sales"))
+
+
+@pytest.fixture
 def sales_team(handoffs):
     """The sales team with a manager and two reps: (team, manager, [rep_a, rep_b])."""
     team = Team.objects.get(key="sales")

@@ -3,7 +3,10 @@ import datetime
 import pytest
 import time_machine
 from django.urls import reverse
+from django.utils.html import escape
 
+from funnel.models import Stage, StageMove
+from funnel.rules import MOVE_NOT_ALLOWED
 from handoff.models import Disposition, Lead, Offer, Touch
 from handoff.services.leads import lead_create
 from handoff.services.offers import offer_accept, offer_route
@@ -137,3 +140,32 @@ def test_a_queued_offer_can_be_claimed_from_the_page(client, sales_team):
 
     offer.refresh_from_db()
     assert offer.assignee == reps[1]
+
+
+def test_a_refused_move_is_a_message_on_the_card_not_an_error_page(rep_client, offer):
+    # Given a lead the rep accepted, in SAL, in a funnel where SQL no longer moves to won
+    _act(rep_client, offer, "accept")
+    StageMove.objects.filter(from_stage__key="sql", to_stage__key="won").delete()
+
+    # When they record it won (through SQL)
+    response = _act(rep_client, offer, "disposition", disposition="won", amount="100")
+
+    # Then the card says why, and the lead stays where it was
+    assert response.status_code == 200
+    refusal = MOVE_NOT_ALLOWED.format(from_stage=Stage.objects.get(key="sql"), to_stage="Won")
+    assert escape(refusal) in response.text
+    assert Lead.objects.get(pk=offer.lead_id).stage.key == "sal"
+    assert not Disposition.objects.exists()
+
+
+def test_a_reason_on_a_disposition_that_takes_none_is_refused_on_the_card(rep_client, offer):
+    _act(rep_client, offer, "accept")
+
+    response = _act(
+        rep_client, offer, "disposition", disposition="qualified", reason="recycle:not_now"
+    )
+
+    assert response.status_code == 200
+    assert "A qualified disposition takes no reason." in response.text
+    assert Lead.objects.get(pk=offer.lead_id).stage.key == "sal"
+    assert not Disposition.objects.exists()

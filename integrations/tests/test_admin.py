@@ -5,7 +5,8 @@ from django.contrib import admin
 
 from funnel.models import User
 from funnel.tests.admin_pages import admin_url
-from integrations.models import Event, EventType, WebhookDelivery, WebhookSubscription
+from integrations.models import WebhookDelivery, WebhookSubscription
+from integrations.tests.factories import EventFactory, WebhookSubscriptionFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -17,9 +18,8 @@ REGISTERED = sorted(
 
 @pytest.fixture
 def every_model_has_a_row(admin_user):
-    hook = WebhookSubscription.objects.create(url="https://crm.example.com/", owner=admin_user)
-    event = Event.objects.create(type=EventType.LEAD_CREATED, data={"lead": {"id": 1}})
-    WebhookDelivery.objects.create(subscription=hook, event=event)
+    hook = WebhookSubscriptionFactory(owner=admin_user)
+    WebhookDelivery.objects.create(subscription=hook, event=EventFactory())
 
 
 @pytest.fixture

@@ -296,7 +296,8 @@ def test_a_claim_and_an_assignment_each_tell_who_holds_the_lead_now(sales_team):
     offer_claim(offer=first, actor=reps[0])
     offer_assign(offer=second, actor=manager, assignee=reps[1])
 
-    assert _holder_events(first) == [("routing", None, "sales"), ("claim", "rep_a", None)]
+    # A claimed offer keeps the queue it was claimed from; an assigned one leaves it.
+    assert _holder_events(first) == [("routing", None, "sales"), ("claim", "rep_a", "sales")]
     assert _holder_events(second) == [("routing", None, "sales"), ("assign", "rep_b", None)]
 
 
