@@ -22,7 +22,7 @@ from integrations.events import event_record
 from integrations.models import EventType
 from reporting.models import RatioAlert, RatioWatch
 from reporting.params import ReportQuery
-from reporting.selectors.common import rate, week_of
+from reporting.selectors.common import decided_count, rate, ratio, week_of
 from reporting.selectors.handoffs import handoff_report
 from reporting.weeks import week_check_complete, week_label, week_last_complete, week_shift
 
@@ -78,7 +78,7 @@ def trailing_mean(trend: list[dict], min_volume: int) -> float | None:
     quiet week would otherwise pull the mean down by a tenth.
     """
     values = [w["value"] for w in trend if w["value"] is not None and w["volume"] >= min_volume]
-    return round(fmean(values), 4) if values else None
+    return ratio(fmean(values)) if values else None
 
 
 def watch_target(watch: RatioWatch) -> float | None:
@@ -101,8 +101,7 @@ def acceptance_weeks(*, week: datetime.date) -> dict[str, dict[str, tuple[int, i
     """Per handoff key, per week of the trend window: (accepted, decided)."""
     series: dict[str, dict[str, tuple[int, int]]] = {}
     for row in handoff_report(query=_trend_query(week), interval="week"):
-        decided = row["accepted"] + row["rejected"] + row["expired"]
-        series.setdefault(row["handoff"], {})[row["week"]] = (row["accepted"], decided)
+        series.setdefault(row["handoff"], {})[row["week"]] = (row["accepted"], decided_count(row))
     return series
 
 

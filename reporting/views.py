@@ -16,9 +16,8 @@ from django.shortcuts import get_object_or_404, render
 from django.views.decorators.http import require_GET
 
 from funnel.models import Role
-from reporting import charts
 from reporting.models import WeeklyReport
-from reporting.weekly import weekly_report_context, weekly_report_csv
+from reporting.weekly import charts, weekly_report_context, weekly_report_csv
 from reporting.weeks import week_label
 
 PAGE_READERS = (Role.ADMIN, Role.MARKETING, Role.MANAGER)

@@ -4,7 +4,7 @@ import pytest
 from django.core.cache import cache
 from rest_framework.test import APIClient
 
-from funnel.models import Role, Team
+from funnel.models import Role, Team, User
 from funnel.services import funnel_setup_defaults
 from funnel.setup import defaults_install
 from funnel.tests.factories import UserFactory
@@ -65,3 +65,11 @@ def as_role(directory):
         return client
 
     return make
+
+
+@pytest.fixture
+def staff_client(client):
+    """Signed in as staff with no permissions: the admin must refuse every page."""
+    user = User.objects.create_user(username="intern", password="pw", is_staff=True)
+    client.force_login(user)
+    return client

@@ -40,13 +40,6 @@ def every_model_has_a_row(funnel, admin_user):
     Group.objects.create(name="Marketers")
 
 
-@pytest.fixture
-def staff_client(client):
-    user = User.objects.create_user(username="intern", password="pw", is_staff=True)
-    client.force_login(user)
-    return client
-
-
 @pytest.mark.parametrize("model", REGISTERED, ids=lambda model: model._meta.label)
 def test_superuser_sees_every_changelist(admin_client, every_model_has_a_row, model):
     response = admin_client.get(admin_url(model, "changelist"))

@@ -35,7 +35,7 @@ def offer_data(offer: Offer) -> dict:
     }
 
 
-def offer_end(offer: Offer, *, at: datetime.datetime, actor: User | None, why: str = "") -> None:
+def _offer_end(offer: Offer, *, at: datetime.datetime, actor: User | None, why: str = "") -> None:
     """End one current offer (locked by the caller): a pending one is withdrawn, an accepted one
     closed; either way its SLA clocks stop."""
     if offer.status == OfferStatus.PENDING:
@@ -65,7 +65,7 @@ def offers_end(
     ended = []
     for offer in Offer.objects.select_for_update().current().filter(lead_id=lead_id):
         if not keep(offer):
-            offer_end(offer, at=at, actor=actor, why=why)
+            _offer_end(offer, at=at, actor=actor, why=why)
             ended.append(offer.pk)
     return ended
 

@@ -36,6 +36,15 @@ REJECT_REASON_REQUIRED = "Rejecting needs a reject reason."
 NO_OPEN_OFFER = "This lead has no open offer."
 
 
+class HeldVia(StrEnum):
+    """How an offer came to be held by whoever holds it now (`offer.assigned` events)."""
+
+    ROUTING = "routing"
+    REROUTE = "reroute"
+    CLAIM = "claim"
+    ASSIGN = "assign"
+
+
 class OfferError(DomainError):
     """A refused action on an offer; nothing was written."""
 
@@ -146,15 +155,6 @@ def route_and_start_clocks(
     sla.timers_schedule(offer=offer, start=now)
     offer.save()
     offer_holder_changed(offer, via=via, at=now)
-
-
-class HeldVia(StrEnum):
-    """How an offer came to be held by whoever holds it now (`offer.assigned` events)."""
-
-    ROUTING = "routing"
-    REROUTE = "reroute"
-    CLAIM = "claim"
-    ASSIGN = "assign"
 
 
 def offer_holder_changed(offer: Offer, *, via: str, at: datetime.datetime) -> None:

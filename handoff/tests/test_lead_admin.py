@@ -31,13 +31,6 @@ def funnel():
 
 
 @pytest.fixture
-def staff_client(client):
-    user = User.objects.create_user(username="intern", password="pw", is_staff=True)
-    client.force_login(user)
-    return client
-
-
-@pytest.fixture
 def lead(funnel):
     lead = lead_create(
         actor=None, email="ada@example.com", stage="inquiry", first_name="Ada", last_name="Byron"

@@ -3,7 +3,6 @@
 import pytest
 from django.contrib import admin
 
-from funnel.models import User
 from funnel.tests.admin_pages import admin_url
 from integrations.models import WebhookDelivery, WebhookSubscription
 from integrations.tests.factories import EventFactory, WebhookSubscriptionFactory
@@ -20,13 +19,6 @@ REGISTERED = sorted(
 def every_model_has_a_row(admin_user):
     hook = WebhookSubscriptionFactory(owner=admin_user)
     WebhookDelivery.objects.create(subscription=hook, event=EventFactory())
-
-
-@pytest.fixture
-def staff_client(client):
-    user = User.objects.create_user(username="intern", password="pw", is_staff=True)
-    client.force_login(user)
-    return client
 
 
 def test_the_webhook_models_are_registered():

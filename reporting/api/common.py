@@ -6,11 +6,14 @@ import datetime
 
 from drf_spectacular.utils import OpenApiParameter
 from rest_framework import serializers
+from rest_framework.response import Response
 
 from funnel.models import Role
 from leadflow.api.permissions import roles_may
 from leadflow.api.serializers import StrictSerializer
 from reporting.params import ReportQuery
+
+from .serializers import ReportOutputSerializer
 
 # Reports are for the people who steer: marketing, managers, admins, and integrations (BI).
 ReportReaders = roles_may(Role.ADMIN, Role.MARKETING, Role.MANAGER, Role.INTEGRATION)
@@ -80,3 +83,10 @@ def report_envelope(query: ReportQuery, results, **extra) -> dict:
         **extra,
         "results": results,
     }
+
+
+def report_response(
+    serializer_class: type[ReportOutputSerializer], query: ReportQuery, results, **extra
+) -> Response:
+    """The report's envelope, answered through its output serializer."""
+    return Response(serializer_class(report_envelope(query, results, **extra)).data)

@@ -3,14 +3,14 @@ from decimal import Decimal
 from django.utils import timezone
 from drf_spectacular.utils import extend_schema
 from rest_framework import serializers
-from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from leadflow.api.serializers import ERRORS
 from reporting.params import local_tz
 from reporting.selectors.plan import DEFAULT_TRAILING_WEEKS, plan_report, plan_window
 
-from .common import ReportParams, ReportReaders, report_envelope, report_parameters, report_query
+from .common import ReportParams, ReportReaders, report_parameters, report_query, report_response
+from .serializers import ReportEnvelopeSerializer, ReportOutputSerializer
 
 MONEY = {"max_digits": 16, "decimal_places": 2, "min_value": Decimal("0.01")}
 
@@ -73,13 +73,81 @@ class PlanParams(ReportParams):
         return super().validate(attrs)
 
 
+class PlanStageSerializer(ReportOutputSerializer):
+    """What a stage of the main path must see; null where a rate or the deal size is unknown."""
+
+    stage = serializers.CharField(help_text="The stage's key.")
+    name = serializers.CharField()
+    per_week = serializers.IntegerField(allow_null=True)
+    total = serializers.IntegerField(allow_null=True, help_text="Over the planning period.")
+    scenario_per_week = serializers.IntegerField(allow_null=True)
+    scenario_total = serializers.IntegerField(allow_null=True)
+
+
+class PlanStepSerializer(ReportOutputSerializer):
+    step = serializers.CharField(help_text='"<from>_<to>", the stages\' keys.')
+    from_stage = serializers.CharField()
+    to_stage = serializers.CharField()
+    handoff = serializers.CharField(allow_null=True, help_text="The handoff this step is, if any.")
+    entered = serializers.IntegerField(help_text="Entries into from_stage in the window.")
+    moved = serializers.IntegerField(help_text="Moves from from_stage to to_stage in the window.")
+    rate = serializers.FloatField(allow_null=True, help_text="moved ÷ entered, as observed.")
+    plan_rate = serializers.FloatField(allow_null=True, help_text="The rate planned (at most 1).")
+    scenario_rate = serializers.FloatField(allow_null=True)
+
+
+class PlanScenarioSerializer(ReportOutputSerializer):
+    handoff = serializers.CharField()
+    step = serializers.CharField()
+    observed_rate = serializers.FloatField(allow_null=True)
+    configured_target_rate = serializers.FloatField()
+    target_rate = serializers.FloatField(help_text="The rate the scenario plans the step at.")
+
+
+class PlanNoteSerializer(ReportOutputSerializer):
+    code = serializers.ChoiceField(
+        choices=[
+            "no_deal_size",
+            "no_won_stage",
+            "not_enough_history",
+            "no_conversions",
+            "rate_above_one",
+            "target_is_zero",
+        ]
+    )
+    step = serializers.CharField(allow_null=True)
+    message = serializers.CharField()
+
+
+class PlanReportOutputSerializer(ReportEnvelopeSerializer):
+    """Amounts here are JSON numbers rounded to the cent, not decimal strings."""
+
+    trailing_weeks = serializers.IntegerField()
+    revenue_goal = serializers.FloatField()
+    weeks = serializers.IntegerField()
+    deal_size = serializers.FloatField(allow_null=True)
+    deal_size_source = serializers.ChoiceField(
+        choices=["given", "trailing_average"], allow_null=True
+    )
+    observed_deal_size = serializers.FloatField(allow_null=True)
+    won_deals = serializers.IntegerField()
+    won_amount = serializers.FloatField(allow_null=True)
+    steps = PlanStepSerializer(many=True)
+    scenario = PlanScenarioSerializer(allow_null=True, help_text="Only with `handoff`.")
+    notes = PlanNoteSerializer(many=True, help_text="Why a figure is missing or capped.")
+    results = PlanStageSerializer(many=True)
+
+
 class PlanReportApi(APIView):
     """The reverse waterfall: what each stage must see per week to reach a revenue goal, and
     how that changes when a handoff's rate is planned at a target."""
 
     permission_classes = [ReportReaders]
 
-    @extend_schema(parameters=report_parameters(PlanParams), responses={200: dict, **ERRORS})
+    @extend_schema(
+        parameters=report_parameters(PlanParams),
+        responses={200: PlanReportOutputSerializer, **ERRORS},
+    )
     def get(self, request):
         query, extra = report_query(request, PlanParams)
         data = plan_report(
@@ -91,6 +159,6 @@ class PlanReportApi(APIView):
             target_rate=extra.get("target_rate"),
         )
         rows = data.pop("results")
-        return Response(
-            report_envelope(query, rows, trailing_weeks=extra["trailing_weeks"], **data)
+        return report_response(
+            PlanReportOutputSerializer, query, rows, trailing_weeks=extra["trailing_weeks"], **data
         )

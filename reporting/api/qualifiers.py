@@ -1,11 +1,29 @@
 from drf_spectacular.utils import extend_schema
-from rest_framework.response import Response
+from rest_framework import serializers
 from rest_framework.views import APIView
 
 from leadflow.api.serializers import ERRORS
 from reporting.selectors.qualifiers import qualifiers_report
 
-from .common import ReportParams, ReportReaders, report_envelope, report_parameters, report_query
+from .common import ReportParams, ReportReaders, report_parameters, report_query, report_response
+from .serializers import MoneyField, ReportEnvelopeSerializer, ReportOutputSerializer
+
+
+class QualifiersReportRowSerializer(ReportOutputSerializer):
+    qualifier = serializers.CharField(
+        allow_null=True, help_text="Username; null for moves made by no user."
+    )
+    team = serializers.CharField(allow_null=True, help_text="The qualifier's team (key).")
+    mqls = serializers.IntegerField(help_text="Qualifying moves in the period.")
+    decided = serializers.IntegerField(help_text="Its offers accepted, rejected or expired.")
+    accepted = serializers.IntegerField()
+    acceptance_rate = serializers.FloatField(allow_null=True, help_text="accepted ÷ decided.")
+    reached_sql = serializers.IntegerField()
+    revenue_won = MoneyField()
+
+
+class QualifiersReportOutputSerializer(ReportEnvelopeSerializer):
+    results = QualifiersReportRowSerializer(many=True)
 
 
 class QualifiersReportApi(APIView):
@@ -13,7 +31,12 @@ class QualifiersReportApi(APIView):
 
     permission_classes = [ReportReaders]
 
-    @extend_schema(parameters=report_parameters(ReportParams), responses={200: dict, **ERRORS})
+    @extend_schema(
+        parameters=report_parameters(ReportParams),
+        responses={200: QualifiersReportOutputSerializer, **ERRORS},
+    )
     def get(self, request):
         query, _ = report_query(request)
-        return Response(report_envelope(query, qualifiers_report(query=query)))
+        return report_response(
+            QualifiersReportOutputSerializer, query, qualifiers_report(query=query)
+        )

@@ -12,18 +12,11 @@ import datetime
 
 from django.db.models import Count, IntegerField, Max, Min, OuterRef, Q, Subquery
 from django.db.models.functions import Coalesce
-from django.utils import timezone
 
 from handoff.models import Offer, OfferStatus, Touch
-from reporting.params import ReportQuery, local_tz
+from reporting.params import ReportQuery
 
-DEFAULT_LIMIT = 200
-MAX_LIMIT = 1000
-
-
-def local_iso(moment: datetime.datetime | None) -> str | None:
-    """A timestamp as ISO 8601 in the installation's time zone."""
-    return None if moment is None else timezone.localtime(moment, local_tz()).isoformat()
+from .common import DEFAULT_LIMIT, MAX_LIMIT, local_iso
 
 
 def age_days(since: datetime.datetime | None, now: datetime.datetime) -> float | None:

@@ -1,20 +1,96 @@
+"""What every report means by its shared words, written once: a rate, a decided offer, money,
+as-of, a week and a timestamp.
+
+The handoffs report, the alerts, the weekly report and the rest read these from here, so they
+cannot disagree on what "decided" is or how a rate is rounded.
+"""
+
 from __future__ import annotations
+
+import datetime
+from collections.abc import Mapping
+from decimal import Decimal
+from fractions import Fraction
 
 from django.db.models import CharField, Q
 from django.db.models.functions import Cast, Substr, TruncWeek
+from django.utils import timezone
 
+from handoff.models import OfferStatus
 from reporting.params import ReportQuery, local_tz
+
+RATE_PLACES = 4
+CENTS = Decimal("0.01")
+# Lead lists (the black hole, hidden gems): rows shown by default and at most; `total` counts all.
+DEFAULT_LIMIT = 200
+MAX_LIMIT = 1000
+
+
+# --- rates -------------------------------------------------------------------------------------
+
+
+def ratio(value: float | Fraction | None) -> float | None:
+    """A ratio as reports give it: a float rounded to four places."""
+    return None if value is None else round(float(value), RATE_PLACES)
 
 
 def rate(numerator: int | None, denominator: int | None) -> float | None:
-    """A ratio rounded for reports; None when there is nothing to divide by."""
+    """A ratio of two counts, rounded for reports; None when there is nothing to divide by."""
     if not denominator:
         return None
-    return round((numerator or 0) / denominator, 4)
+    return ratio((numerator or 0) / denominator)
 
 
 def hours(value: float | None) -> float | None:
     return None if value is None else round(value, 2)
+
+
+# --- decided offers ----------------------------------------------------------------------------
+
+# Decided: accepted, rejected, or expired (the SLA decided it); the denominator of acceptance.
+# Withdrawn offers (the lead moved on by another path) are counted apart and left out.
+DECIDED = (OfferStatus.ACCEPTED, OfferStatus.REJECTED, OfferStatus.EXPIRED)
+# The decisions a person made, for how long deciding took and whether it was in time.
+DECIDED_BY_PEOPLE = (OfferStatus.ACCEPTED, OfferStatus.REJECTED)
+
+
+def decided_count(counts: Mapping[str, int]) -> int:
+    """Offers decided, from counts keyed by status ("accepted", "rejected", "expired", ...)."""
+    return sum(counts.get(status, 0) for status in DECIDED)
+
+
+# --- money -------------------------------------------------------------------------------------
+
+
+def money(value: Decimal | None) -> str:
+    """An amount as the API writes decimals: a string with two decimals ("0.00" for none)."""
+    return str((value or Decimal(0)).quantize(CENTS))
+
+
+def money_number(value: Decimal | Fraction | int | None) -> float | None:
+    """An amount as a JSON number to the cent, where a report has always given numbers (the
+    plan, the weekly snapshot); None stays None."""
+    return None if value is None else round(float(value), 2)
+
+
+# --- as-of -------------------------------------------------------------------------------------
+
+
+def recorded_by(query: ReportQuery, field: str) -> dict:
+    """`field` recorded by the as-of moment, as lookups; nothing to add without one.
+
+    This is how an as-of report keeps to the history known then: every timestamp it counts by
+    must be at or before `as_of`.
+    """
+    return {f"{field}__lte": query.as_of} if query.as_of else {}
+
+
+def happened_by(query: ReportQuery, field: str) -> Q:
+    """`field` is set, and, in an as-of report, was set by then."""
+    return Q(**{f"{field}__isnull": False}, **recorded_by(query, field))
+
+
+# --- weeks and timestamps ----------------------------------------------------------------------
 
 
 def week_of(field: str) -> Substr:
@@ -26,7 +102,6 @@ def week_of(field: str) -> Substr:
     return Substr(Cast(TruncWeek(field, tzinfo=local_tz()), CharField()), 1, 10)
 
 
-def happened_by(query: ReportQuery, field: str) -> Q:
-    """`field` is set, and, in an as-of report, was set by then."""
-    done = Q(**{f"{field}__isnull": False})
-    return done & Q(**{f"{field}__lte": query.as_of}) if query.as_of else done
+def local_iso(moment: datetime.datetime | None) -> str | None:
+    """A timestamp as ISO 8601 in the installation's time zone."""
+    return None if moment is None else timezone.localtime(moment, local_tz()).isoformat()

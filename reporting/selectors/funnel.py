@@ -7,7 +7,6 @@ qualifying move, who holds a lead and who qualified it, and the report's lead fi
 from __future__ import annotations
 
 import datetime
-from decimal import Decimal
 from typing import NamedTuple
 
 from django.db.models import (
@@ -32,11 +31,10 @@ from funnel.models import HandoffPair, Stage, StageKind
 from handoff.models import Disposition, Offer, OfferStatus, StageTransition
 from reporting.params import ReportQuery, week_start
 
-from .common import rate, week_of
+from .common import money, rate, recorded_by, week_of
 
 MODES = ("period", "cohort")
 GROUPS = ("campaign", "source", "team", "owner", "qualifier", "week")
-CENTS = Decimal("0.01")
 
 
 # --- shared definitions ------------------------------------------------------------------------
@@ -75,11 +73,6 @@ def qualifying_move() -> QualifyingMove | None:
     return QualifyingMove(
         before.accepted_stage_id, last.offered_stage_id, last.accepted_stage.position
     )
-
-
-def recorded_by(query: ReportQuery, field: str) -> dict:
-    """`field` recorded by the as-of moment; nothing to add without one."""
-    return {f"{field}__lte": query.as_of} if query.as_of else {}
 
 
 def lead_holder(query: ReportQuery, lead_ref: str, field: str) -> Subquery:
@@ -140,11 +133,6 @@ def period_weeks(query: ReportQuery) -> list[str]:
         weeks.append(monday.isoformat())
         monday += datetime.timedelta(days=7)
     return weeks
-
-
-def money(value: Decimal | None) -> str:
-    """An amount as the API writes decimals: a string with two decimals."""
-    return str((value or Decimal(0)).quantize(CENTS))
 
 
 # --- the report --------------------------------------------------------------------------------

@@ -10,9 +10,16 @@ from handoff.models import Offer, OfferStatus
 from reporting.params import ReportQuery
 from reporting.sql import HoursBetween, percentiles
 
-from .common import happened_by, hours, rate, week_of
-
-DECIDED = (OfferStatus.ACCEPTED, OfferStatus.REJECTED, OfferStatus.EXPIRED)
+from .common import (
+    DECIDED,
+    DECIDED_BY_PEOPLE,
+    decided_count,
+    happened_by,
+    hours,
+    rate,
+    recorded_by,
+    week_of,
+)
 
 
 def _offers(query: ReportQuery):
@@ -20,10 +27,9 @@ def _offers(query: ReportQuery):
     offers = Offer.objects.filter(
         offered_at__gte=query.start_at,
         offered_at__lt=query.end_at,
+        **recorded_by(query, "offered_at"),
         **query.lead_filters("lead__"),
     )
-    if query.as_of:
-        offers = offers.filter(offered_at__lte=query.as_of)
     offers = offers.filter(**query.person_filters("assignee__"))
     return offers
 
@@ -51,7 +57,7 @@ def handoff_report(*, query: ReportQuery, interval: str | None = None) -> list[d
         sla_met=Count(
             "id",
             filter=Q(
-                status__in=[OfferStatus.ACCEPTED, OfferStatus.REJECTED],
+                status__in=DECIDED_BY_PEOPLE,
                 decided_at__lte=F("accept_due_at"),
             )
             & decided_by,
@@ -69,7 +75,7 @@ def handoff_report(*, query: ReportQuery, interval: str | None = None) -> list[d
         for week in weeks:
             key = (pair.pk, week) if interval == "week" else (pair.pk,)
             c = by_key.get(key, {})
-            decided = c.get("accepted", 0) + c.get("rejected", 0) + c.get("expired", 0)
+            decided = decided_count(c)
             closed = decided + c.get("withdrawn", 0)
             d, t = decisions.get(key, {}), touches.get(key, {})
             row = {

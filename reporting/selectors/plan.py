@@ -32,6 +32,8 @@ from funnel.models import HandoffPair, Stage, StageKind
 from handoff.models import Disposition, StageTransition
 from reporting.params import ReportQuery
 
+from .common import money_number, ratio, recorded_by
+
 DEFAULT_TRAILING_WEEKS = 12
 
 UNKNOWN_HANDOFF = "There is no handoff '{key}'."
@@ -75,10 +77,9 @@ def _counts(query: ReportQuery, path: list[dict]) -> dict:
     moves = StageTransition.objects.filter(
         at__gte=query.start_at,
         at__lt=query.end_at,
+        **recorded_by(query, "at"),
         **query.lead_filters("lead__"),
     )
-    if query.as_of:
-        moves = moves.filter(at__lte=query.as_of)
     figures = {f"in_{s['id']}": Count("id", filter=Q(to_stage_id=s["id"])) for s in path}
     for a, b in itertools.pairwise(path):
         figures[f"step_{a['id']}_{b['id']}"] = Count(
@@ -94,10 +95,9 @@ def _won(query: ReportQuery) -> dict:
         amount__isnull=False,
         at__gte=query.start_at,
         at__lt=query.end_at,
+        **recorded_by(query, "at"),
         **query.lead_filters("lead__"),
     )
-    if query.as_of:
-        won = won.filter(at__lte=query.as_of)
     return won.aggregate(amount=Sum("amount"), deals=Count("id"))
 
 
@@ -117,14 +117,6 @@ def _note(code: str, step: str | None, message: str) -> dict:
 
 def _ceil(value: Fraction | None) -> int | None:
     return None if value is None else math.ceil(value)
-
-
-def _ratio(value: Fraction | None) -> float | None:
-    return None if value is None else round(float(value), 4)
-
-
-def _money(value: Fraction | Decimal | None) -> float | None:
-    return None if value is None else round(float(value), 2)
 
 
 def _scenario_step(
@@ -234,9 +226,9 @@ def plan_report(
                 "handoff": step_handoffs.get((a["id"], b["id"])),
                 "entered": entered,
                 "moved": moved,
-                "rate": _ratio(observed),
-                "plan_rate": _ratio(used),
-                "scenario_rate": _ratio(alt) if scenario_index is not None else None,
+                "rate": ratio(observed),
+                "plan_rate": ratio(used),
+                "scenario_rate": ratio(alt) if scenario_index is not None else None,
             }
         )
 
@@ -263,18 +255,18 @@ def plan_report(
             "handoff": handoff,
             "step": step_rows[scenario_index]["step"],
             "observed_rate": step_rows[scenario_index]["rate"],
-            "configured_target_rate": _ratio(Fraction(str(pairs[handoff]["target_rate"]))),
-            "target_rate": _ratio(target),
+            "configured_target_rate": ratio(Fraction(str(pairs[handoff]["target_rate"]))),
+            "target_rate": ratio(target),
         }
     return {
         "results": rows,
-        "revenue_goal": _money(goal),
+        "revenue_goal": money_number(goal),
         "weeks": weeks,
-        "deal_size": _money(size),
+        "deal_size": money_number(size),
         "deal_size_source": size_source,
-        "observed_deal_size": _money(observed_size),
+        "observed_deal_size": money_number(observed_size),
         "won_deals": won["deals"],
-        "won_amount": _money(won["amount"]),
+        "won_amount": money_number(won["amount"]),
         "steps": step_rows,
         "scenario": scenario,
         "notes": notes,

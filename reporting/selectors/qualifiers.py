@@ -16,10 +16,8 @@ from django.db.models import (
 from handoff.models import Disposition, Offer, OfferStatus, StageTransition
 from reporting.params import ReportQuery
 
-from .common import rate
-from .funnel import QualifyingMove, main_path, money, qualifying_move, recorded_by
-
-DECIDED = (OfferStatus.ACCEPTED, OfferStatus.REJECTED, OfferStatus.EXPIRED)
+from .common import DECIDED, money, rate, recorded_by
+from .funnel import QualifyingMove, main_path, qualifying_move
 
 
 def qualifiers_report(*, query: ReportQuery) -> list[dict]:

@@ -14,8 +14,7 @@ from funnel.models import Campaign, ReasonCode, ReasonPurpose, StageKind
 from handoff.models import Activity, StageTransition
 from reporting.params import ReportQuery
 
-from .black_hole import DEFAULT_LIMIT, MAX_LIMIT, local_iso
-from .common import rate
+from .common import DEFAULT_LIMIT, MAX_LIMIT, local_iso, rate, recorded_by
 
 PURPOSES = [
     ReasonPurpose.REJECT,
@@ -39,10 +38,9 @@ def _transitions(query: ReportQuery):
     moves = StageTransition.objects.filter(
         at__gte=query.start_at,
         at__lt=query.end_at,
+        **recorded_by(query, "at"),
         **query.lead_filters("lead__"),
     )
-    if query.as_of:
-        moves = moves.filter(at__lte=query.as_of)
     moves = moves.filter(**query.person_filters("actor__"))
     return moves
 

@@ -24,11 +24,9 @@ from handoff.models import Offer, OfferStatus, StageTransition
 from reporting.params import ReportQuery
 from reporting.sql import HoursBetween, percentiles
 
-from .common import hours
-from .funnel import lead_scope, recorded_by
+from .common import DECIDED_BY_PEOPLE, hours, recorded_by
+from .funnel import lead_scope
 
-# The people's decisions; an expired offer was decided by the SLA, a withdrawn one by nobody.
-DECIDED_BY_PEOPLE = (OfferStatus.ACCEPTED, OfferStatus.REJECTED)
 MEASURES = ("system", "decision", "follow_up")
 SCOPES = (("all", None), ("team", "assignee__team__key"), ("rep", "assignee__username"))
 

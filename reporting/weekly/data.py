@@ -1,4 +1,4 @@
-"""The weekly feedback report: built once per week from the reports, kept, shown and emailed.
+"""Gathering the weekly report: one complete week's figures as plain JSON, kept as its snapshot.
 
 `weekly_report_build` gathers one complete week (Monday to Sunday, local time) into plain JSON,
 renders it as an email, and stores both as the week's `WeeklyReport`. The snapshot is the report:
@@ -8,28 +8,19 @@ rewrite what managers read. Building a week that has a snapshot returns it, unle
 
 from __future__ import annotations
 
-import csv
 import datetime
-import io
 from decimal import Decimal
-from email.mime.image import MIMEImage
 
 from django.conf import settings
-from django.core.mail import EmailMultiAlternatives, get_connection
 from django.db import transaction
 from django.db.models import Count, F, Q, Sum
-from django.template.loader import render_to_string
-from django.urls import reverse
 from django.utils import timezone
 
-from funnel.models import Campaign, HandoffPair, ReasonPurpose, Role, Team, User
+from funnel.models import Campaign, HandoffPair, ReasonPurpose
 from handoff.models import Disposition, Offer, OfferStatus
-from reporting import charts
 from reporting.alerts import (
-    DASH,
     TREND_WEEKS,
     acceptance_weeks,
-    percent,
     ratio_alert_data,
     ratio_alert_list,
     ratio_alert_text,
@@ -38,12 +29,14 @@ from reporting.alerts import (
 )
 from reporting.models import RatioWatch, WeeklyReport
 from reporting.params import ReportQuery, local_midnight
-from reporting.selectors.black_hole import black_hole_report, local_iso
-from reporting.selectors.common import rate
+from reporting.selectors.black_hole import black_hole_report
+from reporting.selectors.common import DECIDED, decided_count, local_iso, money_number, rate
 from reporting.selectors.handoffs import handoff_report
 from reporting.selectors.reasons import hidden_gems_report, reasons_report
 from reporting.selectors.velocity import velocity_report
 from reporting.weeks import week_check_complete, week_label, week_shift
+
+from .render import weekly_report_email_html
 
 REPORT_VERSION = 1
 DEALS_LISTED = 25  # per outcome; the totals count them all
@@ -110,7 +103,7 @@ def _handoffs(week: datetime.date, alerted: set[int]) -> list[dict]:
             trend.append({"week": key, "value": rate(hits, volume), "volume": volume})
         watch = watches.get(pair.pk)
         row = week_rows.get(pair.key, {})
-        decided = row.get("accepted", 0) + row.get("rejected", 0) + row.get("expired", 0)
+        decided = decided_count(row)
         out.append(
             {
                 "handoff": pair.key,
@@ -143,7 +136,7 @@ def _outcomes(query: ReportQuery) -> dict:
         **query.lead_filters("lead__"),
     )
     totals = {
-        row["kind"]: {"count": row["count"], "amount": float(row["amount"] or 0)}
+        row["kind"]: {"count": row["count"], "amount": money_number(row["amount"] or 0)}
         for row in deals.values("kind").annotate(count=Count("id"), amount=Sum("amount"))
     }
     out = {}
@@ -160,7 +153,7 @@ def _outcomes(query: ReportQuery) -> dict:
                     "lead_id": d.lead_id,
                     "name": f"{d.lead.first_name} {d.lead.last_name}".strip() or d.lead.email,
                     "company": d.lead.company,
-                    "amount": float(d.amount) if d.amount is not None else None,
+                    "amount": money_number(d.amount),
                     "reason": d.reason.label if d.reason_id else "",
                     "competitor": d.competitor,
                     "note": d.note,
@@ -197,7 +190,7 @@ def _sla_by_rep(query: ReportQuery) -> dict[tuple, dict]:
         offered_at__gte=query.start_at, offered_at__lt=end, **query.lead_filters("lead__")
     )
     decided = Q(
-        status__in=[OfferStatus.ACCEPTED, OfferStatus.REJECTED, OfferStatus.EXPIRED],
+        status__in=DECIDED,
         accept_due_at__isnull=False,
         decided_at__isnull=False,
     )
@@ -289,7 +282,7 @@ def _campaigns(week: datetime.date) -> list[dict]:
     ).order_by("start", "name")
     return [
         {"name": c.name, "channel": c.get_channel_display(), "start": c.start.isoformat(),
-         "end": c.end.isoformat() if c.end else None, "cost": float(c.cost)}
+         "end": c.end.isoformat() if c.end else None, "cost": money_number(c.cost)}
         for c in upcoming
     ]  # fmt: skip
 
@@ -318,98 +311,6 @@ def weekly_report_data(*, week: datetime.date, now: datetime.datetime | None = N
     }
 
 
-# --- rendering ---------------------------------------------------------------------------------
-
-
-def period_label(data: dict) -> str:
-    first = datetime.date.fromisoformat(data["week"])
-    last = datetime.date.fromisoformat(data["week_end"]) - datetime.timedelta(days=1)
-    if first.month == last.month:
-        return f"{first.day}{DASH}{last.day} {last:%B %Y}"
-    return f"{first.day} {first:%b} {DASH} {last.day} {last:%b %Y}"
-
-
-def amount(value) -> str:
-    return DASH if value is None else f"{value:,.0f}"
-
-
-def formatted(value, fmt: str) -> str:
-    if value is None or value == "":
-        return DASH
-    if fmt == "percent":
-        return percent(value)
-    if fmt == "hours":
-        return f"{value:.1f} h"
-    if fmt == "amount":
-        return amount(value)
-    if fmt == "date":
-        return str(value)[:10]
-    return str(value)
-
-
-def weekly_report_context(data: dict, images: dict[str, str]) -> dict:
-    """What the templates show: the snapshot with figures formatted and chart sources set."""
-    handoffs = []
-    for h in data["handoffs"]:
-        gap = None
-        if h["acceptance_rate"] is not None:
-            gap = round((h["acceptance_rate"] - h["target_rate"]) * 100, 1)
-        handoffs.append({
-            **h,
-            "rate_text": percent(h["acceptance_rate"]),
-            "target_text": percent(h["target_rate"]),
-            "mean_text": percent(h["mean_8_weeks"]),
-            "sla_text": percent(h["sla_met_rate"]),
-            "gap": gap,
-            "chart": images.get(charts.handoff_chart_name(h["handoff"])),
-        })  # fmt: skip
-    sections = []
-    for key, section in data["sections"].items():
-        cols = section["columns"]
-        sections.append({
-            **section, "key": key,
-            "chart": images.get(charts.section_chart_name(key)),
-            "cells": [
-                [{"text": formatted(row.get(c["key"]), c["format"]),
-                  "n": c["format"] not in ("text", "email"), "wrap": c["format"] == "email"}
-                 for c in cols]
-                for row in section["rows"]
-            ],
-        })  # fmt: skip
-    outcomes = {
-        kind: {**o, "amount_text": amount(o["amount"]),
-               "has_amounts": any(d["amount"] is not None for d in o["deals"]),
-               "has_notes": any(d["note"] for d in o["deals"]),
-               "deals": [{**d, "amount_text": amount(d["amount"])} for d in o["deals"]]}
-        for kind, o in data["outcomes"].items()
-    }  # fmt: skip
-    built = datetime.datetime.fromisoformat(data["built_at"])
-    return {
-        "data": data,
-        "built": f"{built:%Y-%m-%d %H:%M}",
-        "period": period_label(data),
-        "handoffs": handoffs,
-        "outcomes": outcomes,
-        "sections": sections,
-        "alerts": data["alerts"],
-        "campaigns": data["campaigns"],
-    }
-
-
-def weekly_report_render(*, data: dict, images: dict[str, str]) -> str:
-    """The report as an email document; `images` maps each chart's name to its src."""
-    return render_to_string("reporting/weekly_email.html", weekly_report_context(data, images))
-
-
-def content_id(name: str) -> str:
-    return f"{name}@leadflow"
-
-
-def _email_html(data: dict) -> str:
-    names = charts.weekly_chart_names(data)
-    return weekly_report_render(data=data, images={n: f"cid:{content_id(n)}" for n in names})
-
-
 # --- building ----------------------------------------------------------------------------------
 
 
@@ -426,7 +327,7 @@ def weekly_report_build(*, week: datetime.date, rebuild: bool = False) -> tuple[
             return stored, False
     now = timezone.now()
     data = weekly_report_data(week=week, now=now)
-    html = _email_html(data)
+    html = weekly_report_email_html(data)
     with transaction.atomic():
         report, created = WeeklyReport.objects.get_or_create(
             week=week, defaults={"data": data, "html": html, "built_at": now}
@@ -436,132 +337,3 @@ def weekly_report_build(*, week: datetime.date, rebuild: bool = False) -> tuple[
             report.save(update_fields=["data", "html", "built_at"])
             return report, True
     return report, created
-
-
-# --- email -------------------------------------------------------------------------------------
-
-
-def weekly_report_recipients() -> list[User]:
-    """The leaders: each team's manager, and everyone with the manager role (active, with an
-    email address)."""
-    leaders = Team.objects.filter(manager__isnull=False).values_list("manager_id")
-    return list(
-        User.objects.filter(Q(pk__in=leaders) | Q(role=Role.MANAGER), is_active=True)
-        .exclude(email="")
-        .order_by("username")
-    )
-
-
-def weekly_report_text(data: dict, *, path: str = "/reports/weekly/") -> str:
-    """The plain-text part of the email, for clients that show no HTML."""
-    lines = [f"Weekly feedback report, {data['iso_week']} ({period_label(data)})", ""]
-    for h in data["handoffs"]:
-        lines.append(
-            f"{h['name']}: {percent(h['acceptance_rate'])} accepted of {h['decided']} decided "
-            f"(target {percent(h['target_rate'])}, 8-week mean {percent(h['mean_8_weeks'])})"
-        )
-    won, lost = data["outcomes"]["won"], data["outcomes"]["lost"]
-    lines += ["", f"Won: {won['count']} ({amount(won['amount'])}); lost: {lost['count']}."]
-    if data["alerts"]:
-        lines += ["", "Alerts:"] + [f"- {a['text']}" for a in data["alerts"]]
-    lines += ["", "The full report, with charts, is the HTML part of this email, and in Leadflow "
-              f"at {path}"]  # fmt: skip
-    return "\n".join(lines)
-
-
-def weekly_report_message(*, report: WeeklyReport, to: list[str], images: dict[str, bytes]):
-    """One email: text, the stored HTML, and the charts as inline PNGs the HTML shows by cid."""
-    message = EmailMultiAlternatives(
-        subject=f"[Leadflow] Weekly feedback report {report.data['iso_week']}",
-        body=weekly_report_text(
-            report.data, path=reverse("reporting:weekly-detail", args=[report.pk])
-        ),
-        from_email=settings.DEFAULT_FROM_EMAIL,
-        to=to,
-    )
-    message.attach_alternative(report.html, "text/html")
-    message.mixed_subtype = "related"
-    for name, png in images.items():
-        image = MIMEImage(png, "png")
-        image.add_header("Content-ID", f"<{content_id(name)}>")
-        image.add_header("Content-Disposition", "inline", filename=name)
-        message.attach(image)
-    return message
-
-
-def weekly_report_email(*, report: WeeklyReport, force: bool = False) -> int:
-    """Email the report to the managers once; returns the number of emails sent.
-
-    Claimed by a conditional update first, so two workers never both send it; a failed send
-    gives the claim back, for the retry. `force` sends it again (a manager asked for it).
-    """
-    now = timezone.now()
-    if not force:
-        claimed = WeeklyReport.objects.filter(pk=report.pk, emailed_at__isnull=True).update(
-            emailed_at=now
-        )
-        if not claimed:
-            return 0
-    recipients = weekly_report_recipients()
-    images = charts.weekly_charts(report.data)
-    try:
-        messages = [
-            weekly_report_message(report=report, to=[user.email], images=images)
-            for user in recipients
-        ]
-        sent = get_connection().send_messages(messages) if messages else 0
-    except Exception:
-        if not force:
-            WeeklyReport.objects.filter(pk=report.pk, emailed_at=now).update(emailed_at=None)
-        raise
-    if force:
-        WeeklyReport.objects.filter(pk=report.pk).update(emailed_at=now)
-    report.emailed_at = now
-    return sent or 0
-
-
-# --- CSV ---------------------------------------------------------------------------------------
-
-
-def weekly_report_csv(data: dict) -> str:
-    """The snapshot as CSV: one block per section, each with its own header row."""
-    out = io.StringIO()
-    w = csv.writer(out)
-    w.writerow([f"Weekly feedback report {data['iso_week']}", period_label(data),
-                f"time zone {data['time_zone']}", f"built {data['built_at']}"])  # fmt: skip
-    w.writerow([])
-    w.writerow(["Handoffs"])
-    trend = data["handoffs"][0]["trend"] if data["handoffs"] else []
-    w.writerow(["handoff", "offered", "decided", "accepted", "rejected", "expired", "pending",
-                "acceptance_rate", "target_rate", "mean_8_weeks", "sla_met_rate", "alert"]
-               + [f"rate {t['week']}" for t in trend])  # fmt: skip
-    for h in data["handoffs"]:
-        w.writerow([h["name"], h["offered"], h["decided"], h["accepted"], h["rejected"],
-                    h["expired"], h["pending"], h["acceptance_rate"], h["target_rate"],
-                    h["mean_8_weeks"], h["sla_met_rate"], "yes" if h["alert"] else ""]
-                   + [t["value"] for t in h["trend"]])  # fmt: skip
-    w.writerow([])
-    w.writerow(["Wins and losses"])
-    w.writerow(["outcome", "lead", "company", "amount", "reason", "competitor", "rep", "at"])
-    for kind, outcome in data["outcomes"].items():
-        for d in outcome["deals"]:
-            w.writerow([kind, d["name"], d["company"], d["amount"], d["reason"], d["competitor"],
-                        d["rep"], d["at"]])  # fmt: skip
-    for section in data["sections"].values():
-        w.writerow([])
-        w.writerow([section["title"]])
-        w.writerow([c["label"] for c in section["columns"]])
-        for row in section["rows"]:
-            w.writerow([row.get(c["key"]) for c in section["columns"]])
-    w.writerow([])
-    w.writerow(["Alerts"])
-    w.writerow(["ratio", "value", "target", "mean_8_weeks", "volume", "reasons"])
-    for a in data["alerts"]:
-        w.writerow([a["ratio"], a["value"], a["target"], a["baseline"], a["volume"],
-                    " ".join(a["reasons"])])  # fmt: skip
-    w.writerow([])
-    w.writerow(["Campaigns starting in the next two weeks"])
-    w.writerow(["campaign", "channel", "start", "end"])
-    for c in data["campaigns"]:
-        w.writerow([c["name"], c["channel"], c["start"], c["end"]])
-    return out.getvalue()

@@ -1,0 +1,52 @@
+"""The weekly report as CSV: one block per section, from the snapshot."""
+
+from __future__ import annotations
+
+import csv
+import io
+
+from .render import period_label
+
+
+def weekly_report_csv(data: dict) -> str:
+    """The snapshot as CSV: one block per section, each with its own header row."""
+    out = io.StringIO()
+    w = csv.writer(out)
+    w.writerow([f"Weekly feedback report {data['iso_week']}", period_label(data),
+                f"time zone {data['time_zone']}", f"built {data['built_at']}"])  # fmt: skip
+    w.writerow([])
+    w.writerow(["Handoffs"])
+    trend = data["handoffs"][0]["trend"] if data["handoffs"] else []
+    w.writerow(["handoff", "offered", "decided", "accepted", "rejected", "expired", "pending",
+                "acceptance_rate", "target_rate", "mean_8_weeks", "sla_met_rate", "alert"]
+               + [f"rate {t['week']}" for t in trend])  # fmt: skip
+    for h in data["handoffs"]:
+        w.writerow([h["name"], h["offered"], h["decided"], h["accepted"], h["rejected"],
+                    h["expired"], h["pending"], h["acceptance_rate"], h["target_rate"],
+                    h["mean_8_weeks"], h["sla_met_rate"], "yes" if h["alert"] else ""]
+                   + [t["value"] for t in h["trend"]])  # fmt: skip
+    w.writerow([])
+    w.writerow(["Wins and losses"])
+    w.writerow(["outcome", "lead", "company", "amount", "reason", "competitor", "rep", "at"])
+    for kind, outcome in data["outcomes"].items():
+        for d in outcome["deals"]:
+            w.writerow([kind, d["name"], d["company"], d["amount"], d["reason"], d["competitor"],
+                        d["rep"], d["at"]])  # fmt: skip
+    for section in data["sections"].values():
+        w.writerow([])
+        w.writerow([section["title"]])
+        w.writerow([c["label"] for c in section["columns"]])
+        for row in section["rows"]:
+            w.writerow([row.get(c["key"]) for c in section["columns"]])
+    w.writerow([])
+    w.writerow(["Alerts"])
+    w.writerow(["ratio", "value", "target", "mean_8_weeks", "volume", "reasons"])
+    for a in data["alerts"]:
+        w.writerow([a["ratio"], a["value"], a["target"], a["baseline"], a["volume"],
+                    " ".join(a["reasons"])])  # fmt: skip
+    w.writerow([])
+    w.writerow(["Campaigns starting in the next two weeks"])
+    w.writerow(["campaign", "channel", "start", "end"])
+    for c in data["campaigns"]:
+        w.writerow([c["name"], c["channel"], c["start"], c["end"]])
+    return out.getvalue()

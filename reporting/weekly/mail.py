@@ -1,0 +1,97 @@
+"""Mailing the weekly report: to the leaders, once, with its charts as inline images."""
+
+from __future__ import annotations
+
+from email.mime.image import MIMEImage
+
+from django.conf import settings
+from django.core.mail import EmailMultiAlternatives, get_connection
+from django.db.models import Q
+from django.urls import reverse
+from django.utils import timezone
+
+from funnel.models import Role, Team, User
+from reporting.alerts import percent
+from reporting.models import WeeklyReport
+
+from . import charts
+from .render import amount, content_id, period_label
+
+
+def weekly_report_recipients() -> list[User]:
+    """The leaders: each team's manager, and everyone with the manager role (active, with an
+    email address)."""
+    leaders = Team.objects.filter(manager__isnull=False).values_list("manager_id")
+    return list(
+        User.objects.filter(Q(pk__in=leaders) | Q(role=Role.MANAGER), is_active=True)
+        .exclude(email="")
+        .order_by("username")
+    )
+
+
+def weekly_report_text(data: dict, *, path: str = "/reports/weekly/") -> str:
+    """The plain-text part of the email, for clients that show no HTML."""
+    lines = [f"Weekly feedback report, {data['iso_week']} ({period_label(data)})", ""]
+    for h in data["handoffs"]:
+        lines.append(
+            f"{h['name']}: {percent(h['acceptance_rate'])} accepted of {h['decided']} decided "
+            f"(target {percent(h['target_rate'])}, 8-week mean {percent(h['mean_8_weeks'])})"
+        )
+    won, lost = data["outcomes"]["won"], data["outcomes"]["lost"]
+    lines += ["", f"Won: {won['count']} ({amount(won['amount'])}); lost: {lost['count']}."]
+    if data["alerts"]:
+        lines += ["", "Alerts:"] + [f"- {a['text']}" for a in data["alerts"]]
+    lines += ["", "The full report, with charts, is the HTML part of this email, and in Leadflow "
+              f"at {path}"]  # fmt: skip
+    return "\n".join(lines)
+
+
+def weekly_report_message(*, report: WeeklyReport, to: list[str], images: dict[str, bytes]):
+    """One email: text, the stored HTML, and the charts as inline PNGs the HTML shows by cid."""
+    message = EmailMultiAlternatives(
+        subject=f"[Leadflow] Weekly feedback report {report.data['iso_week']}",
+        body=weekly_report_text(
+            report.data, path=reverse("reporting:weekly-detail", args=[report.pk])
+        ),
+        from_email=settings.DEFAULT_FROM_EMAIL,
+        to=to,
+    )
+    message.attach_alternative(report.html, "text/html")
+    message.mixed_subtype = "related"
+    for name, png in images.items():
+        image = MIMEImage(png, "png")
+        image.add_header("Content-ID", f"<{content_id(name)}>")
+        image.add_header("Content-Disposition", "inline", filename=name)
+        message.attach(image)
+    return message
+
+
+def weekly_report_email(*, report: WeeklyReport, force: bool = False) -> int:
+    """Email the report to the managers once; returns the number of emails sent.
+
+    Claimed by a conditional update first, so two workers never both send it; a failed send
+    gives the claim back, for the retry. `force` sends it again (a manager asked for it).
+    """
+    now = timezone.now()
+    if not force:
+        claimed = WeeklyReport.objects.filter(pk=report.pk, emailed_at__isnull=True).update(
+            emailed_at=now
+        )
+        if not claimed:
+            return 0
+    recipients = weekly_report_recipients()
+    images = charts.weekly_charts(report.data)
+    try:
+        messages = [
+            weekly_report_message(report=report, to=[user.email], images=images)
+            for user in recipients
+        ]
+        sent = get_connection().send_messages(messages) if messages else 0
+    except Exception:
+        if not force:
+            WeeklyReport.objects.filter(pk=report.pk, emailed_at=now).update(emailed_at=None)
+        raise
+    if force:
+        WeeklyReport.objects.filter(pk=report.pk).update(emailed_at=now)
+    report.emailed_at = now
+    return sent or 0
