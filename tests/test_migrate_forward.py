@@ -122,6 +122,7 @@ def test_a_database_of_the_previous_layout_migrates_forward_with_nothing_lost(tm
         kept = {table: after.get(table) for table in before if table != "django_migrations"}
         assert kept == {table: n for table, n in before.items() if table != "django_migrations"}
         assert after["django_migrations"] > before["django_migrations"]
+        print("rows kept in the moved tables:", {table: after[table] for table in moved})
         reads = _manage(ROOT, env, "shell", "-c", NEW_READS)
         assert f"handoff.Lead {before['funnel_lead']}" in reads
         assert f"handoff.StageTransition {before['funnel_stagetransition']}" in reads
