@@ -11,6 +11,16 @@ def offer_route_task(offer_id: int) -> None:
     offer_route(offer_id=offer_id)
 
 
+@shared_task(soft_time_limit=240, time_limit=300, autoretry_for=(Exception,), retry_backoff=True,
+             max_retries=5)  # fmt: skip
+def offers_route_task(offer_ids: list[int]) -> None:
+    """The offers a bulk import opened, routed in one message; each once, as offer_route_task."""
+    from handoff.services.offers import offer_route
+
+    for offer_id in offer_ids:
+        offer_route(offer_id=offer_id)
+
+
 @shared_task(soft_time_limit=50, time_limit=58)
 def sla_sweep_task() -> int:
     """Every minute (beat). Several may run at once; each timer fires once."""

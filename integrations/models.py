@@ -25,7 +25,8 @@ class EventType(models.TextChoices):
 class Event(models.Model):
     """The outbox: every change integrations hear about, written in the change's transaction.
 
-    `id` is the sequence number: events are numbered in commit order (see integrations.events).
+    `position` is the feed's sequence number, given after commit in commit order by
+    `integrations.events.events_sequence`; an event without one is not in the feed yet.
     """
 
     id = models.BigAutoField(primary_key=True)
@@ -33,11 +34,19 @@ class Event(models.Model):
     type = models.CharField(max_length=40, choices=EventType.choices)
     occurred_at = models.DateTimeField(default=timezone.now)
     data = models.JSONField(default=dict)
+    position = models.BigIntegerField(null=True, blank=True, unique=True, editable=False)
 
     class Meta:
         db_table = "funnel_event"  # the tables these models were born with, kept when they moved
         ordering = ["id"]
-        indexes = [models.Index(fields=["type", "id"], name="event_type_id")]
+        indexes = [
+            models.Index(fields=["type", "id"], name="event_type_id"),
+            models.Index(fields=["type", "position"], name="event_type_position"),
+            # What the sequencer looks for: few rows, however long the history.
+            models.Index(
+                fields=["id"], condition=models.Q(position__isnull=True), name="event_unsequenced"
+            ),
+        ]
 
     def __str__(self):
         return f"#{self.id} {self.type}"

@@ -18,6 +18,14 @@ def webhook_dispatch_task(event_id: int) -> int:
     return webhook_dispatch(event_id=event_id)
 
 
+@shared_task(soft_time_limit=50, time_limit=58)
+def webhook_dispatch_batch_task(event_ids: list[int]) -> int:
+    """On the commit of a batch of events (a bulk import): each event's dispatch, in order."""
+    from integrations.webhooks import webhook_dispatch
+
+    return sum(webhook_dispatch(event_id=event_id, time_budget=1.0) for event_id in event_ids)
+
+
 @shared_task(name="funnel.tasks.webhook_sweep_task", soft_time_limit=50, time_limit=58)
 def webhook_sweep_task() -> int:
     """Every minute (beat): send retries whose backoff has passed. Several may run at once."""

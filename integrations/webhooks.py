@@ -5,8 +5,9 @@ body's "id" (a retry sends the same event again).
 
 How a delivery goes
 -------------------
-`webhook_dispatch` runs when an event commits (integrations.events enqueues it): it creates one
-delivery per active subscription that wants the event's type, then sends what may go at once.
+`webhook_dispatch` runs when an event commits (integrations.events enqueues it): it numbers the
+committed events (`events_sequence`), creates one delivery per active subscription that wants
+the event's type, then sends what may go at once.
 A delivery is pending until a receiver answers 2xx (delivered) or its last attempt fails
 (dead-lettered). After the n-th failed attempt it waits WEBHOOK_RETRY_BASE_SECONDS x 2^(n-1):
 30 s, 1, 2, 4, 8, 16, 32 min, 1 h 4, 2 h 8, 4 h 16, 8 h 32 with the defaults, so the 12th and
@@ -20,8 +21,9 @@ receiver gets its events in sequence order, one request at a time; while a deliv
 a retry, the ones after it wait too (one request per backoff step to a receiver that is down,
 however many events pile up), and when it comes back the backlog follows in order. A receiver
 that cannot take one particular event holds back the others until that one is dead-lettered:
-it should answer 2xx to events it ignores. Two events committed within milliseconds may still
-reach a receiver swapped (their dispatch tasks race); `sequence` orders them.
+it should answer 2xx to events it ignores. Deliveries go in the events' feed positions, which
+follow commit order: two events committed within milliseconds may still reach a receiver
+swapped (their dispatch tasks race); `sequence` orders them.
 
 Claims: no row lock is held while sending
 -----------------------------------------
@@ -52,12 +54,13 @@ from urllib.parse import urlsplit
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.db.models import Min, Q, QuerySet
+from django.db.models import Max, Min, Q, QuerySet
 from django.utils import timezone
 
 from funnel.models import Role, User
 from leadflow.errors import DomainError
 
+from .events import events_sequence
 from .models import (
     DeliveryStatus,
     Event,
@@ -94,7 +97,7 @@ ERROR_KEPT = 500  # characters of a connection error kept with the attempt
 # sweep fans out recent events that a minute after they occurred still have no deliveries.
 OVERDUE_AFTER = datetime.timedelta(minutes=1)
 OVERDUE_WINDOW = datetime.timedelta(minutes=15)
-OVERDUE_SCAN = 1000  # latest event ids looked at
+OVERDUE_SCAN = 1000  # latest feed positions looked at
 
 
 class WebhookError(DomainError):
@@ -159,7 +162,7 @@ def webhook_payload(event: Event) -> dict[str, Any]:
     """An event as webhooks and the event feed (GET /api/v1/events/) show it."""
     return {
         "id": str(event.uid),
-        "sequence": event.pk,
+        "sequence": event.position,
         "type": event.type,
         "occurred_at": event.occurred_at.astimezone(datetime.UTC)
         .isoformat()
@@ -281,13 +284,15 @@ def webhook_delivery_visible(*, user: User) -> QuerySet[WebhookDelivery]:
 def event_list(*, after: int = 0, type: str | None = None) -> QuerySet[Event]:
     """Events after sequence number `after`, oldest first: what a reader has not seen yet.
 
-    Ids are handed out in commit order (integrations.events), so a reader that has seen N never
-    later finds an event below N appear: `after=<last sequence seen>` misses nothing.
+    Positions are given after commit, in commit order (integrations.events), so a reader that
+    has seen N never later finds an event below N appear: `after=<last sequence seen>` misses
+    nothing. What has committed is numbered first, so the reader sees it now.
     """
-    events = Event.objects.filter(pk__gt=after)
+    events_sequence()
+    events = Event.objects.filter(position__gt=after)
     if type:
         events = events.filter(type=type)
-    return events.order_by("id")
+    return events.order_by("position")
 
 
 # --- redelivery ------------------------------------------------------------------------------
@@ -350,8 +355,9 @@ def webhook_dispatch(
     otherwise it waits its turn, and whoever sends the one before it goes on with it. Returns
     the number of attempts made.
     """
-    event = Event.objects.filter(pk=event_id).first()
-    if event is None:
+    events_sequence()
+    event = Event.objects.filter(pk=event_id, position__isnull=False).first()
+    if event is None:  # rolled back, or a sequencer holding it has not committed yet
         return 0
     subscribers = [
         subscription
@@ -386,6 +392,7 @@ def webhook_sweep(
     sweep: with 10 s timeouts, the budget keeps a sweep inside its task's 50 s limit). Several
     sweeps, and dispatches, may run at once: each delivery is claimed by one of them.
     """
+    events_sequence()
     _fanout_overdue(now=now or timezone.now())
     return _send_due(now=now, subscription_ids=None, batch_size=batch_size, time_budget=time_budget)
 
@@ -393,12 +400,12 @@ def webhook_sweep(
 def _fanout_overdue(*, now: datetime.datetime) -> int:
     """Deliveries for recent events whose dispatch never ran: the outbox's safety net."""
     subscriptions = list(WebhookSubscription.objects.filter(active=True))
-    last = Event.objects.order_by("-id").values_list("id", flat=True).first()
+    last = Event.objects.aggregate(last=Max("position"))["last"]
     if not subscriptions or last is None:
         return 0
     recent = list(
         Event.objects.filter(
-            id__gt=last - OVERDUE_SCAN,
+            position__gt=last - OVERDUE_SCAN,
             occurred_at__gte=now - OVERDUE_WINDOW,
             occurred_at__lte=now - OVERDUE_AFTER,
         ).only("id", "type", "occurred_at")
@@ -487,10 +494,10 @@ def _claim(
     if subscription_ids is not None:
         pending = pending.filter(subscription_id__in=subscription_ids)
     # Over pending deliveries only (the delivery_pending_due index), never the whole history.
-    heads = pending.order_by().values("subscription_id").annotate(first=Min("event_id"))
+    heads = pending.order_by().values("subscription_id").annotate(first=Min("event__position"))
     turns = Q()
     for head in heads:
-        turns |= Q(subscription_id=head["subscription_id"], event_id=head["first"])
+        turns |= Q(subscription_id=head["subscription_id"], event__position=head["first"])
     if not turns:
         return []
     lease = now + CLAIM_LEASE
@@ -499,7 +506,7 @@ def _claim(
             WebhookDelivery.objects.select_related("event", "subscription")
             .select_for_update(skip_locked=True, of=("self",))
             .filter(turns, status=DeliveryStatus.PENDING, next_attempt_at__lte=now)
-            .order_by("event_id")[:limit]
+            .order_by("event__position")[:limit]
         )
         WebhookDelivery.objects.filter(pk__in=[d.pk for d in due]).update(next_attempt_at=lease)
     return [

@@ -44,6 +44,7 @@ for model in (Lead, StageTransition, Event, WebhookSubscription, WebhookDelivery
     print(model._meta.label, model.objects.count())
 lead = Lead.objects.get(email="forward@example.com")
 print("history", [t.to_stage.key for t in lead.transitions.all()])
+print("positions are ids", all(e.position == e.pk for e in Event.objects.all()))
 """
 
 
@@ -130,6 +131,7 @@ def test_a_database_of_the_previous_layout_migrates_forward_with_nothing_lost(tm
         assert f"integrations.WebhookAttempt {before['funnel_webhookattempt']}" in reads
         assert f"leadflow.IdempotencyRecord {before['funnel_idempotencyrecord']}" in reads
         assert "history ['inquiry']" in reads
+        assert "positions are ids True" in reads  # the feed's numbers did not change
         with psycopg.connect(url) as conn:
             labels = dict(
                 conn.execute(

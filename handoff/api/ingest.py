@@ -58,16 +58,21 @@ def _flat(errors, prefix: str = "") -> dict[str, list[str]]:
 def rows_validate(
     rows: list, row_serializer: type[serializers.Serializer]
 ) -> tuple[list[tuple[int, dict]], list[RowResult]]:
-    """Each row through `row_serializer`: the valid ones `(index, data)`, the others as errors."""
+    """Each row through `row_serializer`: the valid ones `(index, data)`, the others as errors.
+
+    One serializer checks every row: building its fields once, not per row, is most of what
+    validating a thousand rows costs.
+    """
+    checker = row_serializer()
     valid, refused = [], []
     for index, row in enumerate(rows):
-        data = row_serializer(data=row)
-        if data.is_valid():
-            valid.append((index, data.validated_data))
-        else:
-            refused.append(
-                RowResult(index=index, status=RowStatus.ERROR, errors=_flat(data.errors))
+        try:
+            valid.append((index, checker.run_validation(row)))
+        except serializers.ValidationError as exc:
+            errors = (
+                exc.detail if isinstance(exc.detail, dict) else {"non_field_errors": exc.detail}
             )
+            refused.append(RowResult(index=index, status=RowStatus.ERROR, errors=_flat(errors)))
     return valid, refused
 
 

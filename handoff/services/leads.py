@@ -17,8 +17,8 @@ from django.utils import timezone
 from funnel.models import HandoffPair, ReasonCode, Role, Stage, StageKind, User
 from funnel.rules import ConcurrentChange, move_check, stage_get
 from handoff.models import Lead, StageTransition
-from handoff.services.offer_sync import offers_follow_transition
-from integrations.events import event_record
+from handoff.services.offer_sync import offers_follow_transition, offers_open
+from integrations.events import event_record, events_record
 from integrations.models import EventType
 
 
@@ -224,16 +224,44 @@ def lead_create(
         stage=to_stage, stage_entered_at=now, team=to_stage.team, **lead_clean_fields(fields)
     )
     lead.full_clean(exclude=["stage", "team"], validate_constraints=True)
-    lead.save()
-    move = StageTransition.objects.create(
-        lead=lead,
-        from_stage=None,
-        to_stage=to_stage,
-        at=now,
-        actor=actor,
-        actor_label=_actor_label(actor, actor_label),
-        note=note,
-    )
-    event_record(type=EventType.LEAD_CREATED, at=now, data={"lead": lead_data(lead)})
-    offers_follow_transition(lead=lead, move=move)
+    [lead] = leads_write_new(actor=actor, leads=[lead], notes=[note], actor_label=actor_label)
     return lead
+
+
+def leads_write_new(
+    *,
+    actor: User | None,
+    leads: list[Lead],
+    notes: list[str] | None = None,
+    actor_label: str = "",
+) -> list[Lead]:
+    """Write new leads the caller built and checked (entry stage allowed, fields clean), each
+    with its first transition, its `lead.created` event and, in an offered stage, its offer.
+
+    A statement per kind of row, whatever the number of leads: this is how a bulk import and a
+    single create write alike.
+    """
+    Lead.objects.bulk_create(leads)
+    label = _actor_label(actor, actor_label)
+    moves = StageTransition.objects.bulk_create(
+        [
+            StageTransition(
+                lead=lead,
+                from_stage=None,
+                to_stage=lead.stage,
+                at=lead.stage_entered_at,
+                actor=actor,
+                actor_label=label,
+                note=note,
+            )
+            for lead, note in zip(leads, notes or [""] * len(leads), strict=True)
+        ]
+    )
+    events_record(
+        [
+            (EventType.LEAD_CREATED, {"lead": lead_data(lead)}, lead.stage_entered_at)
+            for lead in leads
+        ]
+    )
+    offers_open(moves=moves)
+    return leads

@@ -13,8 +13,8 @@ from collections.abc import Callable
 from funnel.models import HandoffPair, User
 from handoff.models import Lead, Offer, OfferStatus, StageTransition
 from handoff.services import sla
-from handoff.tasks import offer_route_task
-from integrations.events import event_record
+from handoff.tasks import offer_route_task, offers_route_task
+from integrations.events import events_record
 from integrations.models import EventType
 
 
@@ -87,20 +87,42 @@ def offers_follow_transition(*, lead: Lead, move: StageTransition) -> None:
         )
 
     offers_end(lead_id=lead.pk, at=move.at, actor=move.actor, keep=keep)
-    pair = HandoffPair.objects.filter(offered_stage_id=move.to_stage_id).first()
-    if pair is not None:
-        offer_create(lead=lead, handoff=pair, move=move)
+    offers_open(moves=[move])
 
 
-def offer_create(*, lead: Lead, handoff: HandoffPair, move: StageTransition) -> Offer:
-    offer = Offer.objects.create(
-        handoff=handoff,
-        lead_id=lead.pk,
-        offered_at=move.at,
-        offered_by=move.actor,
-        transition=move,
-        agreement=sla.agreement_current(handoff),
+def offers_open(*, moves: list[StageTransition]) -> list[Offer]:
+    """An offer for each move into a handoff's offered stage, routed after commit.
+
+    A lead's own moves and a bulk import's new leads come here alike; the import's offers go
+    to routing in one message.
+    """
+    pairs = {
+        pair.offered_stage_id: pair
+        for pair in HandoffPair.objects.filter(
+            offered_stage_id__in={move.to_stage_id for move in moves}
+        ).select_related("receiving_team")
+    }
+    agreements = {pair.pk: sla.agreement_current(pair) for pair in pairs.values()}
+    offers = Offer.objects.bulk_create(
+        [
+            Offer(
+                handoff=pairs[move.to_stage_id],
+                lead_id=move.lead_id,
+                offered_at=move.at,
+                offered_by=move.actor,
+                transition=move,
+                agreement=agreements[pairs[move.to_stage_id].pk],
+            )
+            for move in moves
+            if move.to_stage_id in pairs
+        ]
     )
-    event_record(type=EventType.OFFER_CREATED, at=move.at, data=offer_data(offer))
-    offer_route_task.delay_on_commit(offer.pk)
-    return offer
+    events_record(
+        [(EventType.OFFER_CREATED, offer_data(offer), offer.offered_at) for offer in offers]
+    )
+    ids = [offer.pk for offer in offers]
+    if len(ids) == 1:
+        offer_route_task.delay_on_commit(ids[0])
+    elif ids:
+        offers_route_task.delay_on_commit(ids)
+    return offers

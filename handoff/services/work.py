@@ -8,7 +8,7 @@ from decimal import Decimal
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.db.models import F, Q
+from django.db.models import Case, F, Q, Value, When
 from django.utils import timezone
 
 from funnel.models import ReasonCode, ReasonPurpose, Role, Stage, StageKind, StageMove, User
@@ -114,12 +114,12 @@ def touch_log(
     return touch
 
 
-def _score_points(kind: str, detail: dict) -> int:
+def _score_points(rules: list[ScoringRule], kind: str, detail: dict) -> int:
     text = str(detail).lower()
     return sum(
         rule.points
-        for rule in ScoringRule.objects.filter(kind=kind, active=True)
-        if not rule.contains or rule.contains.lower() in text
+        for rule in rules
+        if rule.kind == kind and (not rule.contains or rule.contains.lower() in text)
     )
 
 
@@ -128,16 +128,30 @@ def activity_record(
     *, lead: Lead, kind: str, at: datetime.datetime, detail: dict | None = None
 ) -> Activity:
     """Store a marketing activity in the lead's history and add the points scoring rules give."""
-    detail = detail or {}
-    activity = Activity(lead=lead, kind=kind, at=at, detail=detail)
+    activity = Activity(lead=lead, kind=kind, at=at, detail=detail or {})
     activity.full_clean(exclude=["points"])
-    activity.points = _score_points(kind, detail)
-    activity.save()
-    if activity.points:
-        Lead.objects.filter(pk=lead.pk).update(
-            score=F("score") + activity.points, updated_at=timezone.now()
-        )
+    [activity] = activities_record(activities=[activity])
     return activity
+
+
+@transaction.atomic
+def activities_record(*, activities: list[Activity]) -> list[Activity]:
+    """Store activities the caller built and checked, each with the points the active scoring
+    rules give, and add those points to their leads' scores: one insert and one update."""
+    rules = list(ScoringRule.objects.filter(active=True))
+    points: dict[int, int] = {}
+    for activity in activities:
+        activity.points = _score_points(rules, activity.kind, activity.detail)
+        points[activity.lead_id] = points.get(activity.lead_id, 0) + activity.points
+    Activity.objects.bulk_create(activities)
+    scored = {lead_id: n for lead_id, n in points.items() if n}
+    if scored:
+        Lead.objects.filter(pk__in=scored).update(
+            score=F("score")
+            + Case(*(When(pk=lead_id, then=Value(n)) for lead_id, n in scored.items())),
+            updated_at=timezone.now(),
+        )
+    return activities
 
 
 def _stage_of_kind(kind: str) -> Stage:

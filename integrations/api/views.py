@@ -137,7 +137,7 @@ class WebhookDetailApi(APIView):
 class DeliveryOutputSerializer(serializers.ModelSerializer):
     subscription = serializers.IntegerField(source="subscription_id")
     event = serializers.UUIDField(source="event.uid", help_text="The event's id.")
-    sequence = serializers.IntegerField(source="event_id", help_text="The event's sequence.")
+    sequence = serializers.IntegerField(source="event.position", help_text="The event's sequence.")
     type = serializers.CharField(source="event.type", help_text="The event's type.")
 
     class Meta:

@@ -599,3 +599,38 @@ def test_a_merge_of_the_pending_offers_of_both_leaves_one_pending(funnel, api_as
         OfferStatus.PENDING,
         OfferStatus.WITHDRAWN,
     ]
+
+
+# --- a full batch, set-based ----------------------------------------------------------------
+
+
+def test_a_full_batch_is_a_few_dozen_statements_and_three_messages(
+    integration, django_assert_max_num_queries, django_capture_on_commit_callbacks
+):
+    # Given 500 leads the platform sent before
+    handoff_setup_defaults()
+    first = [{"external_id": f"m-{n}", "email": f"lead{n}@acme.io"} for n in range(500)]
+    assert _statuses(_post(integration, LEADS, {"leads": first})) == ["created"] * 500
+    # When it sends them again changed, with 500 new ones, a tenth of them straight to MQL
+    again = [{"external_id": f"m-{n}", "title": "CTO"} for n in range(500)]
+    new = [
+        {"external_id": f"n-{n}", "email": f"new{n}@acme.io", "stage": "mql" if n % 10 else "qi"}
+        for n in range(500)
+    ]
+    with (
+        django_capture_on_commit_callbacks() as enqueued,
+        django_assert_max_num_queries(50),
+    ):
+        response = _post(integration, LEADS, {"leads": again + new}, key="full-batch")
+
+    # Then every row is answered in order, in a fixed number of statements
+    assert _statuses(response) == ["updated"] * 500 + ["created"] * 500
+    assert Lead.objects.filter(title="CTO").count() == 500
+    assert Offer.objects.filter(lead__external_id__startswith="n-").count() == 500
+    assert StageTransition.objects.filter(lead__external_id__startswith="n-").count() == 500
+    # and the leads' events, their offers' events and the offers' routing go in one message each
+    assert [callback.func.__self__.name for callback in enqueued] == [
+        "integrations.tasks.webhook_dispatch_batch_task",
+        "integrations.tasks.webhook_dispatch_batch_task",
+        "handoff.tasks.offers_route_task",
+    ]

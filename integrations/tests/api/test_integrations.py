@@ -6,7 +6,7 @@ from django.db import transaction
 from rest_framework.test import APIClient
 
 from funnel.models import Role
-from integrations.events import event_record
+from integrations.events import event_record, events_sequence
 from integrations.models import DeliveryStatus, Event, EventType, WebhookDelivery
 from integrations.tasks import webhook_dispatch_task
 from integrations.tests.fixtures import WebhookReceiver
@@ -51,7 +51,10 @@ def crm(api_as):
 
 def _event(n: int = 0, type: str = EventType.LEAD_CREATED) -> Event:
     with transaction.atomic():
-        return event_record(type=type, data={"lead": {"id": n}})
+        event = event_record(type=type, data={"lead": {"id": n}})
+    events_sequence()  # committed, it is numbered as the feed and the dispatch number it
+    event.refresh_from_db()
+    return event
 
 
 def _subscribe(client: APIClient, receiver: WebhookReceiver, path: str = "/hook", **fields):

@@ -15,7 +15,7 @@ from django.urls import reverse
 
 from funnel.models import Role
 from funnel.tests.factories import UserFactory
-from integrations.events import event_record
+from integrations.events import event_record, events_sequence
 from integrations.models import (
     DeliveryStatus,
     Event,
@@ -46,7 +46,10 @@ SECOND = datetime.timedelta(seconds=1)
 
 def _event(n: int = 0, type: str = EventType.LEAD_CREATED) -> Event:
     with transaction.atomic():
-        return event_record(type=type, data={"lead": {"id": n}})
+        event = event_record(type=type, data={"lead": {"id": n}})
+    events_sequence()  # committed, it is numbered as the feed and the dispatch number it
+    event.refresh_from_db()
+    return event
 
 
 def _delivery(subscription, event) -> WebhookDelivery:
