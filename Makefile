@@ -8,7 +8,7 @@ PORT ?= 8000
 TEST_DATABASE_URL ?= postgres://postgres:postgres@127.0.0.1:5432/leadflow
 TEST_BROKER_URL ?= redis://127.0.0.1:6379/0
 
-.PHONY: install run test lint format bench clean
+.PHONY: install run test lint format bench bench-quick clean
 
 $(VENV)/.installed: requirements.txt requirements-dev.txt
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -40,8 +40,19 @@ format: install
 	$(VENV)/bin/ruff check --fix .
 	$(VENV)/bin/ruff format .
 
+# Benchmarks (bench/README.md): one table, appended to bench/RESULTS.md. BENCH_LABEL names the
+# section, BENCH_TREE the code measured (default: this tree), e.g.
+#   make bench-quick BENCH_LABEL=before BENCH_TREE=/tmp/bench-before
+BENCH_LABEL ?= unlabelled
+BENCH_TREE ?= $(CURDIR)
+
 bench: install
-	bash bench/seed_demo.sh
+	$(PY) bench/run.py --leads 1000000 --label "$(BENCH_LABEL)" --tree "$(BENCH_TREE)" \
+		--runs 5 --ingest-seconds 30 --no-seed-run $(BENCH_ARGS)
+
+bench-quick: install
+	$(PY) bench/run.py --leads 100000 --label "$(BENCH_LABEL)" --tree "$(BENCH_TREE)" \
+		$(BENCH_ARGS)
 
 clean:
 	rm -rf $(VENV) var .pytest_cache .ruff_cache

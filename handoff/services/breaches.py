@@ -35,15 +35,16 @@ def _still_due(timer: SlaTimer, offer: Offer) -> bool:
     }[timer.clock]
 
 
-def timer_fire(*, timer: SlaTimer, now: datetime.datetime) -> str:
-    """Take the timer's action once. The caller holds the timer's row lock, in a transaction."""
+def timer_fire(*, timer: SlaTimer, now: datetime.datetime, offer: Offer | None = None) -> str:
+    """Take the timer's action once. The caller holds the timer's row lock, in a transaction;
+    the sweep passes the timer's offer, which it has locked and loaded with what actions read."""
     # Claim it first: if another sweep (or an earlier, dead one) got here, do nothing.
     claimed = SlaTimer.objects.filter(
         pk=timer.pk, fired_at__isnull=True, cancelled_at__isnull=True
     ).update(fired_at=now)
     if not claimed:
         return "already handled"
-    offer = Offer.objects.select_for_update().get(pk=timer.offer_id)
+    offer = offer or Offer.objects.select_for_update().get(pk=timer.offer_id)
     if not _still_due(timer, offer):
         outcome = "condition met before it was due"
         SlaTimer.objects.filter(pk=timer.pk).update(
@@ -91,13 +92,22 @@ def sla_sweep(*, now: datetime.datetime | None = None, batch_size: int = 100) ->
     while True:
         with transaction.atomic():
             due = list(
-                SlaTimer.objects.select_related("offer__lead")
+                SlaTimer.objects.select_related(
+                    "offer__lead",
+                    "offer__agreement",
+                    "offer__handoff__receiving_team__manager",
+                    "offer__assignee",
+                    "offer__queue__manager",
+                )
                 .select_for_update(skip_locked=True, of=("offer", "offer__lead"))
                 .filter(Q(fired_at__isnull=True) & Q(cancelled_at__isnull=True), due_at__lte=now)
                 .order_by("due_at", "id")[:batch_size]
             )
+            # One instance per offer: an offer's second timer sees what its first one did.
+            offers: dict[int, Offer] = {}
             for timer in due:
-                timer_fire(timer=timer, now=now)
+                offer = offers.setdefault(timer.offer_id, timer.offer)
+                timer_fire(timer=timer, now=now, offer=offer)
         handled += len(due)
         if len(due) < batch_size:
             return handled
