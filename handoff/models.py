@@ -482,6 +482,9 @@ class Touch(models.Model):
     kind = models.CharField(max_length=20, choices=Kind.choices)
     outcome = models.CharField(max_length=20, choices=Outcome.choices, blank=True)
     at = models.DateTimeField()
+    # When it was logged, which may be later than it happened: as-of reports count a touch from
+    # then on. Empty for touches logged before it was kept, which count from when they happened.
+    recorded_at = models.DateTimeField(null=True, blank=True, default=timezone.now, editable=False)
     note = models.TextField(blank=True)
     logged_at = models.DateTimeField(default=timezone.now)
 

@@ -12,11 +12,11 @@ from collections.abc import Mapping
 from decimal import Decimal
 from fractions import Fraction
 
-from django.db.models import CharField, Q
+from django.db.models import CharField, F, OuterRef, Q, Subquery
 from django.db.models.functions import Cast, Substr, TruncWeek
 from django.utils import timezone
 
-from handoff.models import OfferStatus
+from handoff.models import OfferStatus, Touch
 from reporting.params import ReportQuery, local_tz
 
 RATE_PLACES = 4
@@ -83,6 +83,17 @@ def recorded_by(query: ReportQuery, field: str) -> dict:
     must be at or before `as_of`.
     """
     return {f"{field}__lte": query.as_of} if query.as_of else {}
+
+
+def first_touch(query: ReportQuery) -> F | Subquery:
+    """When an offer was first touched, as it was known at the as-of moment: the earliest touch
+    logged by then (a call logged late, dated early, is not known before it is logged)."""
+    if not query.as_of:
+        return F("first_touch_at")
+    known = Q(recorded_at__lte=query.as_of) | Q(recorded_at__isnull=True, at__lte=query.as_of)
+    return Subquery(
+        Touch.objects.filter(known, offer=OuterRef("pk")).order_by("at").values("at")[:1]
+    )
 
 
 def happened_by(query: ReportQuery, field: str) -> Q:

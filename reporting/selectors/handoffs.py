@@ -14,6 +14,7 @@ from .common import (
     DECIDED,
     DECIDED_BY_PEOPLE,
     decided_count,
+    first_touch,
     happened_by,
     hours,
     rate,
@@ -111,8 +112,10 @@ def _durations(offers, query: ReportQuery, interval: str | None) -> tuple[dict, 
     decided = offers.filter(happened_by(query, "decided_at"), status__in=DECIDED).annotate(
         grp=group, val=HoursBetween("decided_at", "offered_at")
     )
-    touched = offers.filter(happened_by(query, "first_touch_at")).annotate(
-        grp=group, val=HoursBetween("first_touch_at", "offered_at")
+    touched = (
+        offers.annotate(touch_at=first_touch(query))
+        .filter(happened_by(query, "touch_at"))
+        .annotate(grp=group, val=HoursBetween("touch_at", "offered_at"))
     )
     return (
         _rekey(percentiles(decided, value="val", group="grp"), interval),

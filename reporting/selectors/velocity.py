@@ -24,7 +24,7 @@ from handoff.models import Offer, OfferStatus, StageTransition
 from reporting.params import ReportQuery
 from reporting.sql import HoursBetween, percentiles
 
-from .common import DECIDED_BY_PEOPLE, hours, recorded_by
+from .common import DECIDED_BY_PEOPLE, first_touch, hours, recorded_by
 from .funnel import lead_scope
 
 MEASURES = ("system", "decision", "follow_up")
@@ -128,16 +128,16 @@ def _measures(offers: QuerySet, query: ReportQuery) -> dict[str, QuerySet]:
     decided = routed.filter(
         status__in=DECIDED_BY_PEOPLE, decided_at__isnull=False, **recorded_by(query, "decided_at")
     )
-    touched = decided.filter(
-        status=OfferStatus.ACCEPTED,
-        first_touch_at__isnull=False,
-        **recorded_by(query, "first_touch_at"),
+    touched = (
+        decided.filter(status=OfferStatus.ACCEPTED)
+        .annotate(touch_at=first_touch(query))
+        .filter(touch_at__isnull=False, **recorded_by(query, "touch_at"))
     )
     return {
         "system": routed.annotate(val=HoursBetween("routed_at", "offered_at")),
         "decision": decided.annotate(val=HoursBetween("decided_at", "routed_at")),
         "follow_up": touched.annotate(
-            val=Greatest(HoursBetween("first_touch_at", "decided_at"), Value(0.0))
+            val=Greatest(HoursBetween("touch_at", "decided_at"), Value(0.0))
         ),
     }
 

@@ -151,3 +151,25 @@ def test_the_report_is_a_fixed_number_of_queries(history, django_assert_max_num_
         handoff_report(query=PERIOD)
     with django_assert_max_num_queries(4):
         handoff_report(query=PERIOD, interval="week")
+
+
+def test_a_touch_logged_after_the_as_of_moment_is_not_known_then(history, at):
+    """A call logged on Friday, dated Wednesday 11:00, was not known on Wednesday at noon."""
+    as_of = ReportQuery(start=PERIOD.start, end=PERIOD.end, as_of=berlin(2026, 11, 4, 12))
+    before = handoff_report(query=as_of)
+    # Offer 1's touch (3 h after it was offered) is the only one known then.
+    assert _row(before, "mql_sal")["median_hours_to_first_touch"] == 3.0
+
+    with at(berlin(2026, 11, 6, 10)):
+        touch_log(
+            lead=history[2].lead,
+            actor=history[2].assignee,
+            kind="call",
+            outcome="connected",
+            at=berlin(2026, 11, 4, 11),
+        )
+
+    assert handoff_report(query=as_of) == before
+    # Today the call is known, with its own date.
+    today = _row(handoff_report(query=PERIOD), "mql_sal")
+    assert today["p95_hours_to_first_touch"] > 3.0
