@@ -424,6 +424,30 @@ class Offer(models.Model):
         return f"{self.handoff.key} offer of lead {self.lead_id} ({self.status})"
 
 
+class OfferHolding(models.Model):
+    """Who held an offer from when: a rep, or a team's queue. One row per change (routing,
+    re-routing, claim, assignment, an accept from the queue), so as-of reports group by who
+    held it then, not by who holds it now."""
+
+    offer = models.ForeignKey(Offer, on_delete=models.CASCADE, related_name="holdings")
+    assignee = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    queue = models.ForeignKey(
+        Team, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    since = models.DateTimeField()
+    via = models.CharField(max_length=20)
+
+    class Meta:
+        ordering = ["since", "id"]
+        indexes = [models.Index(fields=["offer", "since"], name="holding_offer_since")]
+
+    def __str__(self):
+        held = self.assignee or self.queue
+        return f"offer {self.offer_id}: {held} since {self.since:%Y-%m-%d %H:%M}"
+
+
 class SlaTimer(models.Model):
     """One scheduled SLA action of one offer. Fired or cancelled exactly once, by the sweep."""
 

@@ -14,7 +14,7 @@ from django.utils import timezone
 
 from funnel.models import ReasonCode, ReasonPurpose, Role, User
 from funnel.selectors import user_manages_team
-from handoff.models import Lead, Notification, Offer, OfferStatus, SlaClock
+from handoff.models import Lead, Notification, Offer, OfferHolding, OfferStatus, SlaClock
 from handoff.services import sla
 from handoff.services.leads import lead_transition
 from handoff.services.notifications import lead_summary, notify
@@ -43,6 +43,7 @@ class HeldVia(StrEnum):
     REROUTE = "reroute"
     CLAIM = "claim"
     ASSIGN = "assign"
+    ACCEPT = "accept"  # taken from a queue by accepting it (the accept event tells who)
 
 
 class OfferError(DomainError):
@@ -158,8 +159,11 @@ def route_and_start_clocks(
 
 
 def offer_holder_changed(offer: Offer, *, via: str, at: datetime.datetime) -> None:
-    """Tell integrations who holds the offer now (a rep, or a team's queue), as soon as it
-    changes: a CRM learns who got a lead when they get it, not when they accept it."""
+    """Record who holds the offer now (a rep, or a team's queue) and tell integrations, as soon
+    as it changes: a CRM learns who got a lead when they get it, not when they accept it."""
+    OfferHolding.objects.create(
+        offer=offer, assignee_id=offer.assignee_id, queue_id=offer.queue_id, since=at, via=via
+    )
     event_record(type=EventType.OFFER_ASSIGNED, at=at, data={**offer_data(offer), "via": via})
 
 
@@ -172,7 +176,8 @@ def offer_accept(*, offer: Offer, actor: User, note: str = "") -> Offer:
     offer = _locked(offer)
     _check_decidable(offer, actor)
     now = timezone.now()
-    if offer.assignee_id is None:  # taken from a queue: the acceptor holds it now
+    taken = offer.assignee_id is None  # from a queue: the acceptor holds it now
+    if taken:
         offer.assignee, offer.assigned_at = actor, now
     lead = Lead.objects.get(pk=offer.lead_id)
     lead_transition(
@@ -191,6 +196,10 @@ def offer_accept(*, offer: Offer, actor: User, note: str = "") -> Offer:
         note,
     )
     offer.save()
+    if taken:
+        OfferHolding.objects.create(
+            offer=offer, assignee=actor, queue_id=offer.queue_id, since=now, via=HeldVia.ACCEPT
+        )
     sla.timers_cancel(offer=offer, clocks=[SlaClock.ACCEPT], why="accepted")
     event_record(type=EventType.OFFER_ACCEPTED, at=now, data=offer_data(offer))
     return offer

@@ -12,11 +12,11 @@ from collections.abc import Mapping
 from decimal import Decimal
 from fractions import Fraction
 
-from django.db.models import CharField, F, OuterRef, Q, Subquery
+from django.db.models import Case, CharField, Exists, Expression, F, OuterRef, Q, Subquery, When
 from django.db.models.functions import Cast, Substr, TruncWeek
 from django.utils import timezone
 
-from handoff.models import OfferStatus, Touch
+from handoff.models import OfferHolding, OfferStatus, Touch
 from reporting.params import ReportQuery, local_tz
 
 RATE_PLACES = 4
@@ -83,6 +83,36 @@ def recorded_by(query: ReportQuery, field: str) -> dict:
     must be at or before `as_of`.
     """
     return {f"{field}__lte": query.as_of} if query.as_of else {}
+
+
+def holder(query: ReportQuery) -> dict[str, Expression]:
+    """Who held each offer, as `held_team` and `held_username` annotations: its assignee now, or
+    in an as-of report its holding at that moment (null while it waited in a queue). Offers
+    with no holding kept (made before holdings were) count their assignee now."""
+    if not query.as_of:
+        return {"held_team": F("assignee__team__key"), "held_username": F("assignee__username")}
+    holdings = OfferHolding.objects.filter(offer=OuterRef("pk"))
+    then = holdings.filter(since__lte=query.as_of).order_by("-since", "-id")
+    return {
+        name: Case(
+            When(Exists(holdings), then=Subquery(then.values(path)[:1])),
+            default=F(f"assignee__{path.partition('__')[2]}"),
+        )
+        for name, path in (
+            ("held_team", "assignee__team__key"),
+            ("held_username", "assignee__username"),
+        )
+    }
+
+
+def holder_filters(query: ReportQuery) -> dict:
+    """The report's `team` and `owner` filters on who held the offer (see `holder`)."""
+    lookups = {}
+    if query.team:
+        lookups["held_team"] = query.team
+    if query.owner:
+        lookups["held_username"] = query.owner
+    return lookups
 
 
 def first_touch(query: ReportQuery) -> F | Subquery:

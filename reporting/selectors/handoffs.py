@@ -16,6 +16,8 @@ from .common import (
     decided_count,
     first_touch,
     happened_by,
+    holder,
+    holder_filters,
     hours,
     rate,
     recorded_by,
@@ -31,8 +33,7 @@ def _offers(query: ReportQuery):
         **recorded_by(query, "offered_at"),
         **query.lead_filters("lead__"),
     )
-    offers = offers.filter(**query.person_filters("assignee__"))
-    return offers
+    return offers.annotate(**holder(query)).filter(**holder_filters(query))
 
 
 def handoff_report(*, query: ReportQuery, interval: str | None = None) -> list[dict]:

@@ -24,11 +24,12 @@ from handoff.models import Offer, OfferStatus, StageTransition
 from reporting.params import ReportQuery
 from reporting.sql import HoursBetween, percentiles
 
-from .common import DECIDED_BY_PEOPLE, first_touch, hours, recorded_by
+from .common import DECIDED_BY_PEOPLE, first_touch, holder, holder_filters, hours, recorded_by
 from .funnel import lead_scope
 
 MEASURES = ("system", "decision", "follow_up")
-SCOPES = (("all", None), ("team", "assignee__team__key"), ("rep", "assignee__username"))
+# By who held the offer (its holder at the as-of moment in an as-of report).
+SCOPES = (("all", None), ("team", "held_team"), ("rep", "held_username"))
 
 
 def velocity_report(*, query: ReportQuery) -> dict:
@@ -44,13 +45,13 @@ def velocity_report(*, query: ReportQuery) -> dict:
     median and 95th percentile in hours: `system` (offered → routed), `decision` (routed →
     accepted or rejected by a person) and `follow_up` (accepted → first touch; a touch before
     the acceptance counts as no delay); overall, per team (`teams`) and per rep (`reps`), by
-    the offer's assignee (null: still in a queue).
+    who held the offer (null: in a queue; in an as-of report, who held it then).
 
     `recycled`: leads recycled in the period; of them, those that `re_entered` (a later move
     out of recycle into an open stage) and those `accepted_again` (a later accepted offer).
 
     Filters: campaign, source, country (the lead's); team and owner are the lead's holder for
-    stages and recycled leads, and the offer's assignee for handoffs.
+    stages and recycled leads, and who held the offer for handoffs.
     """
     return {
         "stages": _stages(query),
@@ -118,8 +119,7 @@ def _offers(query: ReportQuery) -> QuerySet:
         **recorded_by(query, "offered_at"),
         **query.lead_filters("lead__"),
     )
-    offers = offers.filter(**query.person_filters("assignee__"))
-    return offers.order_by()
+    return offers.annotate(**holder(query)).filter(**holder_filters(query)).order_by()
 
 
 def _measures(offers: QuerySet, query: ReportQuery) -> dict[str, QuerySet]:
@@ -144,11 +144,7 @@ def _measures(offers: QuerySet, query: ReportQuery) -> dict[str, QuerySet]:
 
 def _handoffs(query: ReportQuery) -> list[dict]:
     offers = _offers(query)
-    counts = list(
-        offers.values("handoff_id", "assignee__team__key", "assignee__username").annotate(
-            n=Count("id")
-        )
-    )
+    counts = list(offers.values("handoff_id", "held_team", "held_username").annotate(n=Count("id")))
     # All nine delays (three measures, three scopes) in one percentile query: each row is
     # tagged "measure|scope|handoff|key" and the tags are the groups.
     parts = []
@@ -181,8 +177,8 @@ def _handoffs(query: ReportQuery) -> list[dict]:
     rows = []
     for pair in HandoffPair.objects.order_by("offered_stage__position", "id"):
         mine = [c for c in counts if c["handoff_id"] == pair.pk]
-        teams = sorted({c["assignee__team__key"] for c in mine}, key=lambda k: (k is None, k))
-        reps = sorted({c["assignee__username"] for c in mine}, key=lambda k: (k is None, k))
+        teams = sorted({c["held_team"] for c in mine}, key=lambda k: (k is None, k))
+        reps = sorted({c["held_username"] for c in mine}, key=lambda k: (k is None, k))
         rows.append(
             {
                 "handoff": pair.key,
@@ -191,7 +187,7 @@ def _handoffs(query: ReportQuery) -> list[dict]:
                 "teams": [
                     {
                         "team": team,
-                        "offers": total(pair.pk, "assignee__team__key", team),
+                        "offers": total(pair.pk, "held_team", team),
                         **delays("team", pair.pk, team),
                     }
                     for team in teams
@@ -199,7 +195,7 @@ def _handoffs(query: ReportQuery) -> list[dict]:
                 "reps": [
                     {
                         "rep": rep,
-                        "offers": total(pair.pk, "assignee__username", rep),
+                        "offers": total(pair.pk, "held_username", rep),
                         **delays("rep", pair.pk, rep),
                     }
                     for rep in reps

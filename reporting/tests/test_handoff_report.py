@@ -19,10 +19,11 @@ import pytest
 from funnel.models import ReasonCode
 from handoff.models import Offer
 from handoff.services.leads import lead_create
-from handoff.services.offers import offer_accept, offer_reject, offer_route
+from handoff.services.offers import offer_accept, offer_assign, offer_reject, offer_route
 from handoff.services.work import touch_log
 from reporting.params import ReportQuery
 from reporting.selectors.handoffs import handoff_report
+from reporting.selectors.velocity import velocity_report
 from reporting.tests.conftest import berlin
 
 pytestmark = [pytest.mark.both_databases]
@@ -173,3 +174,31 @@ def test_a_touch_logged_after_the_as_of_moment_is_not_known_then(history, at):
     # Today the call is known, with its own date.
     today = _row(handoff_report(query=PERIOD), "mql_sal")
     assert today["p95_hours_to_first_touch"] > 3.0
+
+
+def test_a_reassignment_after_the_as_of_moment_keeps_the_owner_it_had_then(
+    history, report_people, at
+):
+    """Offer 4 waited with one rep on Wednesday; the manager gave it to the other on Friday."""
+    manager, reps = report_people
+    pending = history[3]
+    first = pending.assignee
+    other = next(rep for rep in reps if rep != first)
+    as_of = {"start": PERIOD.start, "end": PERIOD.end, "as_of": berlin(2026, 11, 4, 12)}
+    mine = [o for o in history[:4] if o.assignee_id == first.pk]
+
+    def by(rep) -> dict:
+        return _row(handoff_report(query=ReportQuery(**as_of, owner=rep.username)), "mql_sal")
+
+    before = {rep.pk: by(rep) for rep in reps}
+    assert (before[first.pk]["offered"], before[first.pk]["pending"]) == (len(mine), 1)
+    velocity_before = velocity_report(query=ReportQuery(**as_of))
+
+    with at(berlin(2026, 11, 6, 10)):
+        offer_assign(offer=pending, actor=manager, assignee=other)
+
+    assert {rep.pk: by(rep) for rep in reps} == before
+    assert velocity_report(query=ReportQuery(**as_of)) == velocity_before
+    # Today the offer is the other rep's.
+    today = ReportQuery(start=PERIOD.start, end=PERIOD.end, owner=other.username)
+    assert _row(handoff_report(query=today), "mql_sal")["pending"] == 1
