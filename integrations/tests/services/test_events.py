@@ -14,6 +14,26 @@ def _record(n: int) -> Event:
     return event_record(type=EventType.LEAD_CREATED, data={"lead": {"id": n}})
 
 
+def _held_open(n: int) -> tuple[threading.Thread, threading.Event]:
+    """A change in another connection that records event `n`, then waits to commit until the
+    returned Event is set."""
+    recorded, commit = threading.Event(), threading.Event()
+
+    def change() -> None:
+        try:
+            with transaction.atomic():
+                _record(n)
+                recorded.set()
+                commit.wait(timeout=30)
+        finally:
+            connection.close()
+
+    thread = threading.Thread(target=change)
+    thread.start()
+    assert recorded.wait(timeout=10)
+    return thread, commit
+
+
 @pytest.fixture
 def no_dispatch(monkeypatch):
     from integrations.tasks import webhook_dispatch_task
@@ -24,20 +44,7 @@ def no_dispatch(monkeypatch):
 @pytest.mark.django_db(transaction=True)
 def test_an_event_committed_late_comes_after_what_readers_already_saw(no_dispatch):
     # Given a change that records its event first, then takes its time to commit
-    recorded, commit = threading.Event(), threading.Event()
-
-    def slow_change() -> None:
-        try:
-            with transaction.atomic():
-                _record(1)
-                recorded.set()
-                commit.wait(timeout=30)
-        finally:
-            connection.close()
-
-    slow = threading.Thread(target=slow_change)
-    slow.start()
-    assert recorded.wait(timeout=10)
+    slow, commit = _held_open(1)
     # When a later change commits first and a reader reads the feed
     with transaction.atomic():
         quick = _record(2)
@@ -57,20 +64,7 @@ def test_an_event_committed_late_comes_after_what_readers_already_saw(no_dispatc
 @pytest.mark.django_db(transaction=True)
 def test_recording_an_event_waits_for_no_other_open_transaction(no_dispatch):
     # Given a long transaction (a bulk import) that has recorded events and not committed
-    recorded, commit = threading.Event(), threading.Event()
-
-    def bulk() -> None:
-        try:
-            with transaction.atomic():
-                _record(1)
-                recorded.set()
-                commit.wait(timeout=30)
-        finally:
-            connection.close()
-
-    long_one = threading.Thread(target=bulk)
-    long_one.start()
-    assert recorded.wait(timeout=10)
+    long_one, commit = _held_open(1)
 
     # When another change records its event and commits meanwhile
     def accept() -> None:
