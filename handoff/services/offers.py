@@ -161,10 +161,15 @@ def route_and_start_clocks(
 def offer_holder_changed(offer: Offer, *, via: str, at: datetime.datetime) -> None:
     """Record who holds the offer now (a rep, or a team's queue) and tell integrations, as soon
     as it changes: a CRM learns who got a lead when they get it, not when they accept it."""
+    _holding_record(offer, via=via, at=at)
+    event_record(type=EventType.OFFER_ASSIGNED, at=at, data={**offer_data(offer), "via": via})
+
+
+def _holding_record(offer: Offer, *, via: str, at: datetime.datetime) -> None:
+    """Who holds the offer from `at` on, for as-of reports (OfferHolding)."""
     OfferHolding.objects.create(
         offer=offer, assignee_id=offer.assignee_id, queue_id=offer.queue_id, since=at, via=via
     )
-    event_record(type=EventType.OFFER_ASSIGNED, at=at, data={**offer_data(offer), "via": via})
 
 
 # --- decisions ----------------------------------------------------------------------------
@@ -196,10 +201,8 @@ def offer_accept(*, offer: Offer, actor: User, note: str = "") -> Offer:
         note,
     )
     offer.save()
-    if taken:
-        OfferHolding.objects.create(
-            offer=offer, assignee=actor, queue_id=offer.queue_id, since=now, via=HeldVia.ACCEPT
-        )
+    if taken:  # the accept event tells integrations who took it
+        _holding_record(offer, via=HeldVia.ACCEPT, at=now)
     sla.timers_cancel(offer=offer, clocks=[SlaClock.ACCEPT], why="accepted")
     event_record(type=EventType.OFFER_ACCEPTED, at=now, data=offer_data(offer))
     return offer
