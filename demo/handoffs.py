@@ -2,7 +2,7 @@
 
 `demo.seed` walks each lead through the funnel. This module decides when the receiving side
 answers an offer (in working time on its team's clock, inside the agreement's breach ladder), and
-derives from the finished history the rows that `offers_follow_transition`, `offer_accept`,
+derives from the finished history the rows that `offers_follow_transitions`, `offer_accept`,
 `offer_reject`, `touch_log`, `lead_disposition` and the marketing automation platform would have
 written: offers with their SLA due times, touches, dispositions and marketing activities.
 

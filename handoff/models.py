@@ -470,10 +470,12 @@ class SlaTimer(models.Model):
         verbose_name = "SLA timer"
         indexes = [
             # The sweep's query: what is due and still waiting.
+            # The sweep's order, so that it reads the first due timers and stops (no sort of all
+            # that are due).
             models.Index(
-                fields=["due_at"],
+                fields=["due_at", "id"],
                 condition=Q(fired_at__isnull=True, cancelled_at__isnull=True),
-                name="slatimer_waiting_due",
+                name="slatimer_waiting_due_id",
             ),
         ]
 

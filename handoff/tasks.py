@@ -37,6 +37,16 @@ def notification_email_task(notification_id: int) -> None:
     notification_email(notification_id=notification_id)
 
 
+@shared_task(soft_time_limit=240, time_limit=300, autoretry_for=(Exception,), retry_backoff=True,
+             max_retries=8)  # fmt: skip
+def notifications_email_task(notification_ids: list[int]) -> None:
+    """A batch's notifications (an SLA sweep's), emailed in one message; each once."""
+    from handoff.services.notifications import notification_email
+
+    for notification_id in notification_ids:
+        notification_email(notification_id=notification_id)
+
+
 @shared_task(soft_time_limit=300, time_limit=360)
 def notification_digest_task() -> int:
     from handoff.services.notifications import notification_digest_send

@@ -7,7 +7,8 @@ its transaction (offer_sync).
 from __future__ import annotations
 
 import datetime
-from typing import Any
+from collections import defaultdict
+from typing import Any, NamedTuple
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
@@ -17,8 +18,8 @@ from django.utils import timezone
 from funnel.models import HandoffPair, ReasonCode, Role, Stage, StageKind, User
 from funnel.rules import ConcurrentChange, move_check, stage_get
 from handoff.models import Lead, StageTransition
-from handoff.services.offer_sync import offers_follow_transition, offers_open
-from integrations.events import event_record, events_record
+from handoff.services.offer_sync import offers_follow_transitions, offers_open
+from integrations.events import events_record
 from integrations.models import EventType
 
 
@@ -59,6 +60,17 @@ def _actor_label(actor: User | None, actor_label: str) -> str:
     return actor.username if actor.role == Role.INTEGRATION else ""
 
 
+class LeadMove(NamedTuple):
+    """One lead's move in `leads_transition`: `lead` is what the actor saw."""
+
+    lead: Lead
+    to: Stage
+    reason: ReasonCode | None = None
+    note: str = ""
+    handoff: HandoffPair | None = None
+    owner: User | object | None = KEEP_OWNER
+
+
 @transaction.atomic
 def lead_transition(
     *,
@@ -79,71 +91,128 @@ def lead_transition(
     than applied to a lead the actor did not look at. A handoff passes `owner` to hand the
     lead over (or back, with None) in the same write.
     """
-    to_stage = stage_get(to)
-    # The lock serialises concurrent moves of one lead; the loser sees the winner's stage.
-    # No select_related here: after waiting for a lock, PostgreSQL re-checks a joined row
-    # against the old stage row and drops the lead instead of returning its new stage.
-    current = Lead.objects.select_for_update().get(pk=lead.pk)
-    if current.stage_id != lead.stage_id:
-        raise ConcurrentChange(CONCURRENT_CHANGE.format(current=current.stage, expected=lead.stage))
-    move_check(
-        from_stage=current.stage, to_stage=to_stage, actor=actor, reason=reason, handoff=handoff
-    )
+    move = LeadMove(lead, stage_get(to), reason, note, handoff, owner)
+    [transition] = leads_transition(moves=[move], actor=actor, actor_label=actor_label, at=at)
+    return transition
+
+
+@transaction.atomic
+def leads_transition(
+    *,
+    moves: list[LeadMove],
+    actor: User | None,
+    actor_label: str = "",
+    at: datetime.datetime | None = None,
+) -> list[StageTransition]:
+    """Make several leads' moves at once, each as `lead_transition` makes one (checked, refused
+    whole if any lead changed meanwhile), in a few statements whatever their number; the SLA
+    sweep recycles its batch of expired leads this way. The callers' leads are brought up to
+    date."""
+    # The locks serialise concurrent moves of a lead; the loser sees the winner's stage. No
+    # select_related here: after waiting for a lock, PostgreSQL re-checks a joined row against
+    # the old stage row and drops the lead instead of returning its new stage.
+    ids = [move.lead.pk for move in moves]
+    current = Lead.objects.select_for_update().order_by("pk").in_bulk(ids)
+    stages = Stage.objects.in_bulk({lead.stage_id for lead in current.values()})
+    owners = User.objects.in_bulk({lead.owner_id for lead in current.values() if lead.owner_id})
+    checked = set()
+    for move in moves:
+        was = current[move.lead.pk]
+        if was.stage_id != move.lead.stage_id:
+            raise ConcurrentChange(
+                CONCURRENT_CHANGE.format(current=stages[was.stage_id], expected=move.lead.stage)
+            )
+        check = (was.stage_id, move.to.pk, move.reason, move.handoff)
+        if check not in checked:  # the same move for many leads is checked once
+            move_check(
+                from_stage=stages[was.stage_id],
+                to_stage=move.to,
+                actor=actor,
+                reason=move.reason,
+                handoff=move.handoff,
+            )
+            checked.add(check)
 
     now = at or timezone.now()
-    changes: dict[str, Any] = {
-        "stage": to_stage,
-        "stage_entered_at": now,
-        "team": to_stage.team,
-        "updated_at": now,
-    }
-    if to_stage.kind == StageKind.RECYCLE:
-        changes["recycle_count"] = F("recycle_count") + 1
-    if owner is not KEEP_OWNER:
-        changes["owner"] = owner
-    # Conditional update: also holds where the database has no row locks (SQLite).
-    if not Lead.objects.filter(pk=lead.pk, stage_id=current.stage_id).update(**changes):
-        raise ConcurrentChange(
-            CONCURRENT_CHANGE.format(current="another stage", expected=lead.stage)
-        )
+    # One conditional update per kind of move: it also holds where the database has no row
+    # locks (SQLite).
+    groups: dict[tuple, list[int]] = defaultdict(list)
+    for move in moves:
+        owner = move.owner if move.owner is KEEP_OWNER else getattr(move.owner, "pk", None)
+        groups[(current[move.lead.pk].stage_id, move.to, owner)].append(move.lead.pk)
+    for (from_stage_id, to_stage, owner), group in groups.items():
+        changes: dict[str, Any] = {
+            "stage": to_stage,
+            "stage_entered_at": now,
+            "team": to_stage.team,
+            "updated_at": now,
+        }
+        if to_stage.kind == StageKind.RECYCLE:
+            changes["recycle_count"] = F("recycle_count") + 1
+        if owner is not KEEP_OWNER:
+            changes["owner_id"] = owner
+        if Lead.objects.filter(pk__in=group, stage_id=from_stage_id).update(**changes) != len(
+            group
+        ):
+            raise ConcurrentChange(
+                CONCURRENT_CHANGE.format(current="another stage", expected=stages[from_stage_id])
+            )
 
-    move = StageTransition.objects.create(
-        lead=current,
-        from_stage=current.stage,
-        to_stage=to_stage,
-        at=now,
-        actor=actor,
-        actor_label=_actor_label(actor, actor_label),
-        handoff=handoff,
-        reason=reason,
-        note=note,
+    label = _actor_label(actor, actor_label)
+    transitions = StageTransition.objects.bulk_create(
+        [
+            StageTransition(
+                lead=current[move.lead.pk],
+                from_stage_id=current[move.lead.pk].stage_id,
+                to_stage=move.to,
+                at=now,
+                actor=actor,
+                actor_label=label,
+                handoff=move.handoff,
+                reason=move.reason,
+                note=move.note,
+            )
+            for move in moves
+        ]
     )
-    lead.refresh_from_db(
-        fields=["stage", "stage_entered_at", "team", "recycle_count", "updated_at", "owner"]
-    )
-    event_record(
-        type=EventType.LEAD_STAGE_CHANGED,
-        at=now,
-        data={
-            "lead": lead_data(lead),
-            "changes": {
-                "stage": {"from": current.stage.key, "to": to_stage.key},
-                "owner": {
-                    "from": current.owner.username if current.owner_id else None,
-                    "to": lead.owner.username if lead.owner_id else None,
+    events = []
+    for move, transition in zip(moves, transitions, strict=True):
+        lead, was = move.lead, current[move.lead.pk]
+        lead.stage, lead.stage_entered_at, lead.team, lead.updated_at = (
+            move.to,
+            now,
+            move.to.team,
+            now,
+        )
+        lead.recycle_count = was.recycle_count + (move.to.kind == StageKind.RECYCLE)
+        lead.owner = owners.get(was.owner_id) if move.owner is KEEP_OWNER else move.owner
+        previous_owner = owners.get(was.owner_id)
+        events.append(
+            (
+                EventType.LEAD_STAGE_CHANGED,
+                {
+                    "lead": lead_data(lead),
+                    "changes": {
+                        "stage": {"from": stages[was.stage_id].key, "to": move.to.key},
+                        "owner": {
+                            "from": previous_owner.username if previous_owner else None,
+                            "to": lead.owner.username if lead.owner_id else None,
+                        },
+                    },
+                    "actor": actor.username if actor else label,
+                    "reason": move.reason.code if move.reason else None,
+                    "handoff": move.handoff.key if move.handoff else None,
+                    "note": move.note,
+                    "transition": transition.pk,
                 },
-            },
-            "actor": move.actor.username if move.actor_id else move.actor_label,
-            "reason": reason.code if reason else None,
-            "handoff": handoff.key if handoff else None,
-            "note": note,
-            "transition": move.pk,
-        },
-    )
+                now,
+            )
+        )
+    events_record(events)
     # Offers follow every move in the same transaction: entering an offered stage opens one,
     # leaving a handed-off stage ends one.
-    offers_follow_transition(lead=lead, move=move)
-    return move
+    offers_follow_transitions(transitions)
+    return transitions
 
 
 LEAD_FIELDS = {

@@ -42,15 +42,31 @@ def notify(
     lead: Lead | None = None,
 ) -> Notification:
     """Record a notification and email it after commit, unless the user takes a daily digest."""
-    from handoff.tasks import notification_email_task
-
-    notification = Notification.objects.create(
-        user=user, kind=kind, subject=subject, body=body, offer=offer, lead=lead
+    [notification] = notifications_send(
+        [Notification(user=user, kind=kind, subject=subject, body=body, offer=offer, lead=lead)]
     )
-    digest = RepProfile.objects.filter(user=user, email_digest=True).exists()
-    if not digest and user.email:
-        notification_email_task.delay_on_commit(notification.pk)
     return notification
+
+
+def notifications_send(notifications: list[Notification]) -> list[Notification]:
+    """Record several notifications in one insert; email each after commit, in one message,
+    to the users who take them one by one."""
+    from handoff.tasks import notification_email_task, notifications_email_task
+
+    if not notifications:
+        return []
+    Notification.objects.bulk_create(notifications)
+    digest = set(
+        RepProfile.objects.filter(
+            user_id__in={n.user_id for n in notifications}, email_digest=True
+        ).values_list("user_id", flat=True)
+    )
+    ids = [n.pk for n in notifications if n.user_id not in digest and n.user.email]
+    if len(ids) == 1:
+        notification_email_task.delay_on_commit(ids[0])
+    elif ids:
+        notifications_email_task.delay_on_commit(ids)
+    return notifications
 
 
 @transaction.atomic

@@ -1,17 +1,16 @@
 """Offers kept in step with the stages their lead moves through: opened when a lead enters a
 handoff's offered stage, ended when it leaves by another path or is merged away.
 
-`lead_transition` calls `offers_follow_transition` in its own transaction; merge calls
+`leads_transition` calls `offers_follow_transitions` in its own transaction; merge calls
 `offers_end`. The decisions on an offer are in offers; what the SLA does, in breaches.
 """
 
 from __future__ import annotations
 
 import datetime
-from collections.abc import Callable
 
 from funnel.models import HandoffPair, User
-from handoff.models import Lead, Offer, OfferStatus, StageTransition
+from handoff.models import Offer, OfferStatus, StageTransition
 from handoff.services import sla
 from handoff.tasks import offer_route_task, offers_route_task
 from integrations.events import events_record
@@ -55,39 +54,37 @@ def offers_end(
     at: datetime.datetime,
     actor: User | None,
     why: str = "",
-    keep: Callable[[Offer], bool] = lambda offer: False,
 ) -> list[int]:
-    """End the lead's current offers but those `keep` keeps; the ids of those ended.
+    """End the lead's current offers (a merge ends its duplicate's); the ids of those ended.
 
-    The one way offers end when their lead moves on without them (a move by another path, a
-    merge); accepts, rejects and SLA expiry end their own offer in offers and breaches.
+    Accepts, rejects and SLA expiry end their own offer in offers and breaches; a move by
+    another path ends the lead's in `offers_follow_transitions`.
     """
     ended = []
     for offer in Offer.objects.select_for_update().current().filter(lead_id=lead_id):
-        if not keep(offer):
-            _offer_end(offer, at=at, actor=actor, why=why)
-            ended.append(offer.pk)
+        _offer_end(offer, at=at, actor=actor, why=why)
+        ended.append(offer.pk)
     return ended
 
 
-def offers_follow_transition(*, lead: Lead, move: StageTransition) -> None:
-    """Keep offers in step with a stage move; `lead_transition` calls this in its transaction.
+def offers_follow_transitions(moves: list[StageTransition]) -> None:
+    """Keep offers in step with stage moves (one per lead); `leads_transition` calls this in its
+    transaction.
 
     A pending offer that the lead left by another path (marketing skipped ahead, or pulled it
     back) is withdrawn; an accepted one whose lead left the accepted stage is closed, which stops
     its clocks; entering an offered stage makes a new offer.
     """
-
-    def keep(offer: Offer) -> bool:
+    by_lead = {move.lead_id: move for move in moves}
+    for offer in Offer.objects.select_for_update().current().filter(lead_id__in=by_lead):
+        move = by_lead[offer.lead_id]
         if move.handoff_id == offer.handoff_id:
-            return True  # the offer's own accept or reject, which its service records
-        return (
-            offer.status == OfferStatus.ACCEPTED
-            and move.to_stage_id == offer.handoff.accepted_stage_id
-        )
-
-    offers_end(lead_id=lead.pk, at=move.at, actor=move.actor, keep=keep)
-    offers_open(moves=[move])
+            continue  # the offer's own accept or reject, which its service records
+        accepted_stage_id = offer.handoff.accepted_stage_id
+        if offer.status == OfferStatus.ACCEPTED and move.to_stage_id == accepted_stage_id:
+            continue
+        _offer_end(offer, at=move.at, actor=move.actor, why="")
+    offers_open(moves=moves)
 
 
 def offers_open(*, moves: list[StageTransition]) -> list[Offer]:

@@ -81,10 +81,10 @@ def sla_people(db):
 @pytest.fixture
 def sla_enqueues(monkeypatch):
     """Task enqueues are recorded, not sent: transactional tests commit, and Redis is shared."""
-    from handoff.tasks import notification_email_task, offer_route_task
+    from handoff.tasks import notification_email_task, notifications_email_task, offer_route_task
 
     sent = []
-    for task in (offer_route_task, notification_email_task):
+    for task in (offer_route_task, notification_email_task, notifications_email_task):
         monkeypatch.setattr(
             task, "delay_on_commit", lambda *args, _name=task.name, **kwargs: sent.append(_name)
         )

@@ -8,6 +8,7 @@ from decimal import Decimal
 
 import pytest
 from django.db import connection, transaction
+from django.test.utils import CaptureQueriesContext
 
 from funnel.models import HandoffPair, ReasonCode
 from handoff.models import (
@@ -417,6 +418,28 @@ def test_rerouting_replaces_the_old_timers(sla_people, time_machine):
 
 def _due_offers(time_machine, count: int) -> list[Offer]:
     return [_offer(time_machine, f"lead{n}@example.com") for n in range(count)]
+
+
+def _sweep_statements(time_machine, offers: int, emails: str) -> tuple[int, int]:
+    """Statements of one sweep firing every rung of `offers` offers (warnings, reminders,
+    escalations, recycles), and the number of timers it handled."""
+    for n in range(offers):
+        _offer(time_machine, f"{emails}{n}@example.com")
+    time_machine.move_to(RECYCLE, tick=False)
+    with CaptureQueriesContext(connection) as queries:
+        handled = sla_sweep(now=RECYCLE)
+    return len(queries), handled
+
+
+def test_a_sweep_acts_in_sets_whatever_is_due(sla_people, time_machine):
+    """Three times the due timers cost the same statements: the sweep claims, acts and writes
+    each kind of row once per batch, never once per timer."""
+    few, few_handled = _sweep_statements(time_machine, 3, "few")
+    many, many_handled = _sweep_statements(time_machine, 9, "many")
+    assert (few_handled, many_handled) == (3 * 7, 9 * 7)
+    assert many == few
+    assert StageTransition.objects.filter(to_stage__key="recycle").count() == 12
+    assert _sent("recycled") == 12 and _sent("escalation") > 0
 
 
 @pytest.mark.django_db(transaction=True)
