@@ -287,6 +287,11 @@ class Harness:
 
     # -- servers --
 
+    def web_kind(self) -> str:
+        """The measured tree's gunicorn workers: its gunicorn.conf.py's, or gunicorn's default."""
+        conf = self.cfg.tree / "gunicorn.conf.py"
+        return "gthread (gunicorn.conf.py)" if conf.exists() else "sync"
+
     def start_web(self, workers: int, port: int) -> subprocess.Popen:
         cmd = [str(BIN / "gunicorn"), "leadflow.wsgi", "--bind", f"127.0.0.1:{port}"]
         # A long timeout: a slow bulk request is measured, not killed at gunicorn's 30 s.
@@ -734,7 +739,8 @@ class Harness:
             f"- tree: {m['tree']}",
             f"- machine: {m['cores']} cores ({m['cpu']}), {m['memory']} memory; "
             f"PostgreSQL {m['postgres']}; Python {m['python']}",
-            f"- web: gunicorn {cfg.web_workers} sync workers; Celery worker, concurrency 2, "
+            f"- web: gunicorn {cfg.web_workers} {self.web_kind()} workers; Celery worker, "
+            "concurrency 2, "
             f"broker {cfg.redis_url}; runs per scenario up to {cfg.runs}",
             f"- databases: {cfg.db} (seed {SEED}, {WEEKS} weeks), run copy {self.run_db}"
             + (
