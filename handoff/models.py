@@ -132,7 +132,11 @@ class StageTransition(models.Model):
         db_table = "funnel_stagetransition"
         ordering = ["at", "id"]
         indexes = [
-            models.Index(fields=["lead", "at"], name="transition_lead_at"),
+            # A lead's history in order, with where each move went: reports read it from the
+            # index alone (a stay's next move, "did the lead later enter…").
+            models.Index(
+                fields=["lead", "at", "id", "to_stage", "from_stage"], name="transition_lead_at_id"
+            ),
             models.Index(fields=["to_stage", "at"], name="transition_to_at"),
             models.Index(fields=["at"], name="transition_at"),
         ]

@@ -16,7 +16,7 @@ from django.db.models import Case, CharField, Exists, Expression, F, OuterRef, Q
 from django.db.models.functions import Cast, Substr, TruncWeek
 from django.utils import timezone
 
-from handoff.models import OfferHolding, OfferStatus, Touch
+from handoff.models import Lead, OfferHolding, OfferStatus, Touch
 from reporting.params import ReportQuery, local_tz
 
 RATE_PLACES = 4
@@ -129,6 +129,22 @@ def first_touch(query: ReportQuery) -> F | Subquery:
 def happened_by(query: ReportQuery, field: str) -> Q:
     """`field` is set, and, in an as-of report, was set by then."""
     return Q(**{f"{field}__isnull": False}, **recorded_by(query, field))
+
+
+# --- the leads counted ---------------------------------------------------------------------------
+
+
+def counted_leads(query: ReportQuery) -> Q:
+    """Rows (with a `lead`) whose lead the report counts, as `ReportQuery.lead_filters` says.
+
+    Without a campaign, source or country filter that is only "not merged away", asked as "no
+    merged lead of that id": the few merged leads come from their index, where a join would
+    read the whole lead table to learn that most leads are not merged.
+    """
+    lookups = query.lead_filters("lead__")
+    if set(lookups) != {"lead__merged_into__isnull"}:
+        return Q(**lookups)
+    return ~Exists(Lead.objects.filter(pk=OuterRef("lead_id"), merged_into__isnull=False))
 
 
 # --- weeks and timestamps ----------------------------------------------------------------------

@@ -7,15 +7,17 @@ qualifying move, who holds a lead and who qualified it, and the report's lead fi
 from __future__ import annotations
 
 import datetime
+from decimal import Decimal
 from typing import NamedTuple
 
 from django.db.models import (
     Case,
     CharField,
     Count,
+    DecimalField,
     Exists,
     F,
-    IntegerField,
+    Max,
     Min,
     OuterRef,
     Q,
@@ -28,10 +30,11 @@ from django.db.models import (
 from django.db.models.functions import Lower, NullIf
 
 from funnel.models import HandoffPair, Stage, StageKind
-from handoff.models import Disposition, Offer, OfferStatus, StageTransition
+from handoff.models import Disposition, Lead, Offer, OfferStatus, StageTransition
 from reporting.params import ReportQuery, week_start
+from reporting.sql import report_session, sums
 
-from .common import money, rate, recorded_by, week_of
+from .common import counted_leads, money, rate, recorded_by, week_of
 
 MODES = ("period", "cohort")
 GROUPS = ("campaign", "source", "team", "owner", "qualifier", "week")
@@ -42,10 +45,13 @@ GROUPS = ("campaign", "source", "team", "owner", "qualifier", "week")
 
 def main_path() -> list[Stage]:
     """The stages a lead is meant to pass, in order: the active open and won stages."""
-    return list(
-        Stage.objects.filter(active=True, kind__in=[StageKind.OPEN, StageKind.WON]).order_by(
-            "position", "key"
-        )
+    return list(main_path_stages())
+
+
+def main_path_stages() -> QuerySet:
+    """`main_path` as a queryset, for a query to use inside its own."""
+    return Stage.objects.filter(active=True, kind__in=[StageKind.OPEN, StageKind.WON]).order_by(
+        "position", "key"
     )
 
 
@@ -108,15 +114,19 @@ def lead_scope(queryset: QuerySet, query: ReportQuery) -> QuerySet:
     campaign, source and country are the lead's own fields; team and owner are those of the
     lead's holder (`lead_holder`).
     """
-    queryset = queryset.filter(**query.lead_filters("lead__"))
+    return _holder_scope(queryset.filter(counted_leads(query)), query, "lead_id")
+
+
+def _holder_scope(queryset: QuerySet, query: ReportQuery, lead: str) -> QuerySet:
+    """The `team` and `owner` filters on the holder of the lead (`lead`: its id's column)."""
     if query.team:
         queryset = queryset.alias(
-            _holder_team=lead_holder(query, "lead_id", "assignee__team__key")
+            _holder_team=lead_holder(query, lead, "assignee__team__key")
         ).filter(_holder_team=query.team)
     if query.owner:
-        queryset = queryset.alias(
-            _holder=lead_holder(query, "lead_id", "assignee__username")
-        ).filter(_holder=query.owner)
+        queryset = queryset.alias(_holder=lead_holder(query, lead, "assignee__username")).filter(
+            _holder=query.owner
+        )
     return queryset
 
 
@@ -175,7 +185,8 @@ def funnel_report(
     move = qualifying_move() if group_by == "qualifier" else None
 
     if mode == "cohort":
-        counts, revenue = _cohort(query, path, won_ids, group_by, move)
+        with report_session():
+            counts, revenue = _cohort(query, path, won_ids, group_by, move)
     else:
         counts, revenue = _period(query, ids, group_by, move)
 
@@ -209,18 +220,20 @@ def funnel_report(
     return rows
 
 
-def _group_key(group_by: str | None, query: ReportQuery, move, *, when: str):
-    """The expression a row (a transition or a disposition) is grouped by."""
+def _group_key(group_by: str | None, query: ReportQuery, move, *, when: str, lead: str = "lead_id"):
+    """The expression a row (a transition or a disposition, or with `lead="pk"` a lead) is
+    grouped by; without a group, one group (None)."""
+    prefix = "" if lead == "pk" else "lead__"
     if group_by == "campaign":
-        return F("lead__campaign_id")
+        return F(f"{prefix}campaign_id")
     if group_by == "source":
-        return NullIf(Lower("lead__source"), Value(""))
+        return NullIf(Lower(f"{prefix}source"), Value(""))
     if group_by == "team":
-        return lead_holder(query, "lead_id", "assignee__team__key")
+        return lead_holder(query, lead, "assignee__team__key")
     if group_by == "owner":
-        return lead_holder(query, "lead_id", "assignee__username")
+        return lead_holder(query, lead, "assignee__username")
     if group_by == "qualifier":
-        return lead_qualifier(query, "lead_id", move)
+        return lead_qualifier(query, lead, move)
     if group_by == "week":
         return week_of(when)
     return None
@@ -265,54 +278,71 @@ def _period(query: ReportQuery, ids: list[int], group_by, move) -> tuple[dict, d
 
 
 def _cohort(query: ReportQuery, path: list[Stage], won_ids, group_by, move) -> tuple[dict, dict]:
-    # The cohort's leads in one grouped pass over the transitions, not a lookup per row.
-    firsts = (
-        StageTransition.objects.order_by()
-        .values("lead_id")
-        .annotate(first_at=Min("at"))
+    """The cohort's counts and revenue in one statement: a row per cohort lead with a 1 for
+    each stage of the path it entered (by as-of) and for won, from one grouped pass over the
+    transitions since the start (a lead with one before it is not in the cohort), and a row
+    per won disposition of the cohort; summed per group."""
+    known = recorded_by(query, "transitions__at")
+    lead_key = _group_key(group_by, query, move, when="first_at", lead="pk")
+    key = _group_key(group_by, query, move, when="first_at")
+    if group_by is None:  # one group
+        lead_key = key = Value(None, output_field=CharField())
+
+    def entered(stage_ids: list[int]) -> Max:
+        entry = Q(transitions__to_stage_id__in=stage_ids, **known)
+        return Max(Case(When(entry, then=Value(1)), default=Value(0)))
+
+    flags = {f"s{i}": entered([stage.pk]) for i, stage in enumerate(path)}
+    flags["won"] = entered(won_ids)
+    earlier = StageTransition.objects.filter(lead_id=OuterRef("pk"), at__lt=query.start_at)
+    leads = _holder_scope(
+        Lead.objects.filter(**query.lead_filters(), transitions__at__gte=query.start_at).filter(
+            ~Exists(earlier)
+        ),
+        query,
+        "pk",
+    )
+    leads = (
+        leads.values("pk")
+        .annotate(first_at=Min("transitions__at"), **flags)
+        .filter(first_at__lt=query.end_at, **recorded_by(query, "first_at"))
+        .annotate(grp=lead_key)
+        .annotate(amount=Value(None, output_field=DecimalField()))
+    )
+    won = (
+        lead_scope(
+            Disposition.objects.filter(kind=Disposition.Kind.WON, **recorded_by(query, "at")),
+            query,
+        )
+        .alias(first_at=first_entry("lead_id"))
         .filter(
             first_at__gte=query.start_at,
             first_at__lt=query.end_at,
             **recorded_by(query, "first_at"),
         )
-        .values("lead_id")
+        .annotate(grp=key)
+        .annotate(**{name: Value(0) for name in flags})
     )
-
-    def cohort(queryset: QuerySet) -> QuerySet:
-        queryset = lead_scope(queryset.filter(lead_id__in=firsts), query)
-        if group_by == "week":
-            queryset = queryset.alias(first_at=first_entry("lead_id"))
-        return queryset
-
-    # Each stage's next stage on the path, so one query can ask "did the lead enter it too?".
-    after = [
-        When(to_stage_id=stage.pk, then=Value(path[i + 1].pk)) for i, stage in enumerate(path[:-1])
-    ]
-    entries = cohort(
-        StageTransition.objects.filter(
-            to_stage_id__in=[s.pk for s in path], **recorded_by(query, "at")
-        )
-    ).alias(next_id=Case(*after, default=None, output_field=IntegerField()))
-    later = StageTransition.objects.filter(lead_id=OuterRef("lead_id"), **recorded_by(query, "at"))
-    key = _group_key(group_by, query, move, when="first_at")
-    counts = {
-        (row.get("grp"), row["to_stage_id"]): row
-        for row in _grouped(
-            entries,
-            key,
-            "to_stage_id",
-            entered=Count("lead_id", distinct=True),
-            to_next=Count(
-                "lead_id",
-                distinct=True,
-                filter=Q(Exists(later.filter(to_stage_id=OuterRef("next_id")))),
-            ),
-            to_won=Count(
-                "lead_id", distinct=True, filter=Q(Exists(later.filter(to_stage_id__in=won_ids)))
-            ),
-        )
-    }
-    won = cohort(Disposition.objects.filter(kind=Disposition.Kind.WON, **recorded_by(query, "at")))
-    key = _group_key(group_by, query, move, when="first_at")
-    revenue = {row.get("grp"): row["s"] for row in _grouped(won, key, s=Sum("amount"))}
+    columns = ["grp", *flags, "amount"]
+    products = {"amount": ("amount",)}
+    for i in range(len(path)):
+        products[f"entered_{i}"] = (f"s{i}",)
+        products[f"to_next_{i}"] = (f"s{i}", f"s{i + 1}") if i + 1 < len(path) else (f"s{i}",)
+        products[f"to_won_{i}"] = (f"s{i}", "won")
+    totals = sums(
+        leads.values(*columns).union(won.order_by().values(*columns), all=True),
+        group="grp",
+        products=products,
+    )
+    counts, revenue = {}, {}
+    for grp, t in totals.items():
+        if t["amount"] is not None:
+            revenue[grp] = Decimal(str(t["amount"]))
+        for i, stage in enumerate(path):
+            if t[f"entered_{i}"]:
+                counts[(grp, stage.pk)] = {
+                    "entered": t[f"entered_{i}"],
+                    "to_next": t[f"to_next_{i}"],
+                    "to_won": t[f"to_won_{i}"],
+                }
     return counts, revenue

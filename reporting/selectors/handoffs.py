@@ -2,17 +2,18 @@
 
 from __future__ import annotations
 
-from django.db.models import CharField, Count, F, Q, Value
+from django.db.models import Case, CharField, Count, F, Q, Value, When
 from django.db.models.functions import Cast, Concat
 
 from funnel.models import HandoffPair
 from handoff.models import Offer, OfferStatus
 from reporting.params import ReportQuery
-from reporting.sql import HoursBetween, percentiles
+from reporting.sql import HoursBetween, percentiles_of, report_session
 
 from .common import (
     DECIDED,
     DECIDED_BY_PEOPLE,
+    counted_leads,
     decided_count,
     first_touch,
     happened_by,
@@ -28,14 +29,17 @@ from .common import (
 def _offers(query: ReportQuery):
     """Offers made in the period (by when they were offered), with the report's filters."""
     offers = Offer.objects.filter(
+        counted_leads(query),
         offered_at__gte=query.start_at,
         offered_at__lt=query.end_at,
         **recorded_by(query, "offered_at"),
-        **query.lead_filters("lead__"),
-    )
-    return offers.annotate(**holder(query)).filter(**holder_filters(query))
+    ).order_by()
+    if not holder_filters(query):
+        return offers  # who held an offer is asked only to filter by it
+    return offers.alias(**holder(query)).filter(**holder_filters(query))
 
 
+@report_session()
 def handoff_report(*, query: ReportQuery, interval: str | None = None) -> list[dict]:
     """One row per handoff pair (per week with `interval="week"`).
 
@@ -105,23 +109,22 @@ def handoff_report(*, query: ReportQuery, interval: str | None = None) -> list[d
 
 
 def _durations(offers, query: ReportQuery, interval: str | None) -> tuple[dict, dict]:
-    """Percentiles of hours to decision and to first touch, keyed like the counts."""
+    """Percentiles of hours to decision and to first touch, keyed like the counts: both in one
+    pass over the offers."""
     if interval == "week":
         group = Concat(Cast("handoff_id", CharField()), Value("|"), week_of("offered_at"))
     else:
         group = F("handoff_id")
-    decided = offers.filter(happened_by(query, "decided_at"), status__in=DECIDED).annotate(
-        grp=group, val=HoursBetween("decided_at", "offered_at")
+    decided = Q(happened_by(query, "decided_at"), status__in=DECIDED)
+    timed = offers.alias(touch_at=first_touch(query)).annotate(
+        grp=group,
+        decision=Case(When(decided, then=HoursBetween("decided_at", "offered_at"))),
+        touch=Case(
+            When(happened_by(query, "touch_at"), then=HoursBetween("touch_at", "offered_at"))
+        ),
     )
-    touched = (
-        offers.annotate(touch_at=first_touch(query))
-        .filter(happened_by(query, "touch_at"))
-        .annotate(grp=group, val=HoursBetween("touch_at", "offered_at"))
-    )
-    return (
-        _rekey(percentiles(decided, value="val", group="grp"), interval),
-        _rekey(percentiles(touched, value="val", group="grp"), interval),
-    )
+    found = percentiles_of(timed, values=("decision", "touch"), group="grp")
+    return _rekey(found["decision"], interval), _rekey(found["touch"], interval)
 
 
 def _rekey(values: dict, interval: str | None) -> dict:

@@ -15,11 +15,13 @@ from django.db.models import (
 
 from handoff.models import Disposition, Offer, OfferStatus, StageTransition
 from reporting.params import ReportQuery
+from reporting.sql import report_session
 
-from .common import DECIDED, money, rate, recorded_by
-from .funnel import QualifyingMove, main_path, qualifying_move
+from .common import DECIDED, counted_leads, money, rate, recorded_by
+from .funnel import QualifyingMove, main_path_stages, qualifying_move
 
 
+@report_session()
 def qualifiers_report(*, query: ReportQuery) -> list[dict]:
     """One row per qualifier: who made QIA → MQL moves in the period, and what followed.
 
@@ -39,18 +41,19 @@ def qualifiers_report(*, query: ReportQuery) -> list[dict]:
     if move is None:
         return []
     moves = StageTransition.objects.filter(
+        counted_leads(query),
         from_stage_id=move.from_stage_id,
         to_stage_id=move.to_stage_id,
         at__gte=query.start_at,
         at__lt=query.end_at,
         **recorded_by(query, "at"),
-        **query.lead_filters("lead__"),
     )
     moves = moves.filter(**query.person_filters("actor__"))
 
     offers = Offer.objects.filter(transition_id=OuterRef("pk"), **recorded_by(query, "decided_at"))
-    # SQL by default: the main-path stage after the one sales acceptance leads to.
-    sql = next((s.pk for s in main_path() if s.position > move.accepted_position), None)
+    # SQL by default: the main-path stage after the one sales acceptance leads to, looked up
+    # inside the query (one round trip fewer).
+    sql = Subquery(main_path_stages().filter(position__gt=move.accepted_position).values("pk")[:1])
     reached = _in_cycle(
         StageTransition.objects.filter(
             lead_id=OuterRef("lead_id"), to_stage_id=sql, **recorded_by(query, "at")

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 from django.db.models import (
     Case,
-    CharField,
     Count,
     Exists,
     F,
@@ -16,15 +15,23 @@ from django.db.models import (
     When,
     Window,
 )
-from django.db.models.functions import Cast, Coalesce, Concat, Greatest
+from django.db.models.functions import Greatest
 from django.db.models.functions import Lead as Following
 
-from funnel.models import HandoffPair, Stage, StageKind
+from funnel.models import HandoffPair, Stage, StageKind, StageMove
 from handoff.models import Offer, OfferStatus, StageTransition
 from reporting.params import ReportQuery
-from reporting.sql import HoursBetween, percentiles
+from reporting.sql import HoursBetween, percentiles_of, percentiles_sets, report_session
 
-from .common import DECIDED_BY_PEOPLE, first_touch, holder, holder_filters, hours, recorded_by
+from .common import (
+    DECIDED_BY_PEOPLE,
+    counted_leads,
+    first_touch,
+    holder,
+    holder_filters,
+    hours,
+    recorded_by,
+)
 from .funnel import lead_scope
 
 MEASURES = ("system", "decision", "follow_up")
@@ -32,6 +39,7 @@ MEASURES = ("system", "decision", "follow_up")
 SCOPES = (("all", None), ("team", "held_team"), ("rep", "held_username"))
 
 
+@report_session()
 def velocity_report(*, query: ReportQuery) -> dict:
     """Time in stage, handoff delays and recycled leads, for the period.
 
@@ -53,10 +61,17 @@ def velocity_report(*, query: ReportQuery) -> dict:
     Filters: campaign, source, country (the lead's); team and owner are the lead's holder for
     stages and recycled leads, and who held the offer for handoffs.
     """
+    # Every stage once, with whether a move leaves it: the stages a stay can end in, and the
+    # kinds the recycled leads are told by, without a join in every probe.
+    stages = list(
+        Stage.objects.annotate(
+            leaves=Exists(StageMove.objects.filter(from_stage=OuterRef("pk")))
+        ).order_by("position", "key")
+    )
     return {
-        "stages": _stages(query),
+        "stages": _stages(query, [s for s in stages if s.active and s.leaves]),
         "handoffs": _handoffs(query),
-        "recycled": _recycled(query),
+        "recycled": _recycled(query, stages),
     }
 
 
@@ -64,27 +79,12 @@ def _window(query: ReportQuery) -> dict:
     return {"at__gte": query.start_at, "at__lt": query.end_at, **recorded_by(query, "at")}
 
 
-def _stages(query: ReportQuery) -> list[dict]:
-    stages = list(
-        Stage.objects.filter(active=True, moves_out__isnull=False)
-        .distinct()
-        .order_by("position", "key")
-    )
+def _stages(query: ReportQuery, stages: list[Stage]) -> list[dict]:
     ids = [s.pk for s in stages]
-    later = StageTransition.objects.filter(
-        lead_id=OuterRef("lead_id"), **recorded_by(query, "at")
-    ).filter(Q(at__gt=OuterRef("at")) | Q(at=OuterRef("at"), id__gt=OuterRef("id")))
-    counts = {
-        row["to_stage_id"]: row
-        for row in lead_scope(
-            StageTransition.objects.filter(to_stage_id__in=ids, **_window(query)), query
-        )
-        .order_by()
-        .values("to_stage_id")
-        .annotate(entered=Count("id"), left=Count("id", filter=Q(Exists(later))))
-    }
-    # The next transition of the same lead, recorded by as-of. The window must see transitions
-    # after the period too, so stays entered in the period are picked after it (`grp`).
+    # Each stay ends at the lead's next transition recorded by as-of. One pass over the
+    # transitions since the start counts the stays entered in the period (`grp`), those that
+    # ended (a next transition), and their times; the window must see transitions after the
+    # period too, so stays entered in the period are picked after it.
     following = Window(
         Following("at"), partition_by=[F("lead_id")], order_by=[F("at").asc(), F("id").asc()]
     )
@@ -94,11 +94,12 @@ def _stages(query: ReportQuery) -> list[dict]:
         grp=Case(When(at__lt=query.end_at, to_stage_id__in=ids, then=F("to_stage_id"))),
         val=HoursBetween(following, F("at")),
     )
-    times = percentiles(stays, value="val", group="grp")
+    found = percentiles_of(stays, values=("val",), group="grp", counted=True)
+    times, counts = found["val"], found["counts"]
     rows = []
     for stage in stages:
         c, t = counts.get(stage.pk, {}), times.get(stage.pk, {})
-        entered, left = c.get("entered", 0), c.get("left", 0)
+        entered, left = c.get("rows", 0), c.get("val", 0)
         rows.append(
             {
                 "stage": stage.key,
@@ -114,57 +115,52 @@ def _stages(query: ReportQuery) -> list[dict]:
 
 def _offers(query: ReportQuery) -> QuerySet:
     offers = Offer.objects.filter(
+        counted_leads(query),
         offered_at__gte=query.start_at,
         offered_at__lt=query.end_at,
         **recorded_by(query, "offered_at"),
-        **query.lead_filters("lead__"),
     )
     return offers.annotate(**holder(query)).filter(**holder_filters(query)).order_by()
 
 
-def _measures(offers: QuerySet, query: ReportQuery) -> dict[str, QuerySet]:
-    """Each delay as `val`, on the offers for which it is known (by as-of)."""
-    routed = offers.filter(routed_at__isnull=False, **recorded_by(query, "routed_at"))
-    decided = routed.filter(
+def _measures(offers: QuerySet, query: ReportQuery) -> QuerySet:
+    """Each delay as an annotation named after its measure, NULL on the offers for which it is
+    not known (by as-of)."""
+    routed = Q(routed_at__isnull=False, **recorded_by(query, "routed_at"))
+    decided = routed & Q(
         status__in=DECIDED_BY_PEOPLE, decided_at__isnull=False, **recorded_by(query, "decided_at")
     )
     touched = (
-        decided.filter(status=OfferStatus.ACCEPTED)
-        .annotate(touch_at=first_touch(query))
-        .filter(touch_at__isnull=False, **recorded_by(query, "touch_at"))
+        decided
+        & Q(status=OfferStatus.ACCEPTED)
+        & Q(touch_at__isnull=False, **recorded_by(query, "touch_at"))
     )
-    return {
-        "system": routed.annotate(val=HoursBetween("routed_at", "offered_at")),
-        "decision": decided.annotate(val=HoursBetween("decided_at", "routed_at")),
-        "follow_up": touched.annotate(
-            val=Greatest(HoursBetween("touch_at", "decided_at"), Value(0.0))
+    return offers.alias(touch_at=first_touch(query)).annotate(
+        system=Case(When(routed, then=HoursBetween("routed_at", "offered_at"))),
+        decision=Case(When(decided, then=HoursBetween("decided_at", "routed_at"))),
+        follow_up=Case(
+            When(touched, then=Greatest(HoursBetween("touch_at", "decided_at"), Value(0.0)))
         ),
-    }
+    )
 
 
 def _handoffs(query: ReportQuery) -> list[dict]:
     offers = _offers(query)
     counts = list(offers.values("handoff_id", "held_team", "held_username").annotate(n=Count("id")))
-    # All nine delays (three measures, three scopes) in one percentile query: each row is
-    # tagged "measure|scope|handoff|key" and the tags are the groups.
-    parts = []
-    for measure, rows in _measures(offers, query).items():
-        for scope, field in SCOPES:
-            key = Coalesce(F(field), Value("")) if field else Value("")
-            tag = Concat(
-                Value(f"{measure}|{scope}|"),
-                Cast("handoff_id", CharField()),
-                Value("|"),
-                key,
-                output_field=CharField(),
-            )
-            parts.append(rows.annotate(grp=tag).values("grp", "val"))
-    times = percentiles(parts[0].union(*parts[1:], all=True), value="val", group="grp")
+    # All nine delays (three measures, three scopes) in one percentile query: the offers
+    # grouped per handoff, per handoff and team, per handoff and rep.
+    found = percentiles_sets(
+        _measures(offers, query),
+        values=MEASURES,
+        sets=tuple(("handoff_id", field) if field else ("handoff_id",) for _, field in SCOPES),
+    )
+    times = {scope: found[i] for i, (scope, _) in enumerate(SCOPES)}
 
     def delays(scope: str, pair_id: int, key: str | None) -> dict:
         out = {}
         for measure in MEASURES:
-            t = times.get(f"{measure}|{scope}|{pair_id}|{key or ''}", {})
+            keys = (pair_id, key) if scope != "all" else (pair_id,)
+            t = times[scope].get(keys, {}).get(measure, {})
             out[f"{measure}_median_hours"] = hours(t.get(50))
             out[f"{measure}_p95_hours"] = hours(t.get(95))
         return out
@@ -205,15 +201,16 @@ def _handoffs(query: ReportQuery) -> list[dict]:
     return rows
 
 
-def _recycled(query: ReportQuery) -> dict:
+def _recycled(query: ReportQuery, stages: list[Stage]) -> dict:
+    recycle = [s.pk for s in stages if s.kind == StageKind.RECYCLE]
     recycles = lead_scope(
-        StageTransition.objects.filter(to_stage__kind=StageKind.RECYCLE, **_window(query)), query
+        StageTransition.objects.filter(to_stage_id__in=recycle, **_window(query)), query
     )
     back = StageTransition.objects.filter(
         lead_id=OuterRef("lead_id"),
         at__gt=OuterRef("at"),
-        from_stage__kind=StageKind.RECYCLE,
-        to_stage__kind=StageKind.OPEN,
+        from_stage_id__in=recycle,
+        to_stage_id__in=[s.pk for s in stages if s.kind == StageKind.OPEN],
         **recorded_by(query, "at"),
     )
     accepted = Offer.objects.filter(

@@ -148,6 +148,7 @@ def test_an_as_of_report_does_not_move_when_history_goes_on(history, at):
 
 
 def test_the_report_is_a_fixed_number_of_queries(history, django_assert_max_num_queries):
+    # The session's settings (PostgreSQL), the counts, both durations' percentiles, the pairs.
     with django_assert_max_num_queries(4):
         handoff_report(query=PERIOD)
     with django_assert_max_num_queries(4):

@@ -86,7 +86,7 @@ def test_an_as_of_scorecard_does_not_move_when_history_goes_on(lifecycle, at):
 
 
 def test_the_scorecard_is_a_fixed_number_of_queries(lifecycle, django_assert_max_num_queries):
-    # The handoffs, the stages, the scorecard.
+    # The handoffs, the session's settings (PostgreSQL), the scorecard.
     with django_assert_max_num_queries(3):
         qualifiers_report(query=PERIOD)
 

@@ -180,8 +180,8 @@ def test_an_as_of_report_censors_what_came_later_and_does_not_move(lifecycle, at
 
 
 def test_the_velocity_report_is_a_fixed_number_of_queries(lifecycle, django_assert_max_num_queries):
-    # Stages, stays counted, stay percentiles, offers counted, offer percentiles (one union),
-    # handoffs, recycled leads.
+    # The session's settings (PostgreSQL), stages, stays counted and timed, offers counted,
+    # offer percentiles (one union), handoffs, recycled leads.
     with django_assert_max_num_queries(7):
         velocity_report(query=PERIOD)
     with django_assert_max_num_queries(7):
