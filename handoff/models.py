@@ -419,6 +419,12 @@ class Offer(models.Model):
         ]
         indexes = [
             models.Index(fields=["assignee", "status"], name="offer_assignee_status"),
+            # A rep's running offers (the queue's held list), without their closed history.
+            models.Index(
+                fields=["assignee", "status"],
+                condition=Q(closed_at__isnull=True),
+                name="offer_assignee_running",
+            ),
             models.Index(fields=["queue", "status"], name="offer_queue_status"),
             models.Index(fields=["handoff", "offered_at"], name="offer_handoff_offered"),
             models.Index(fields=["lead", "offered_at"], name="offer_lead_offered"),

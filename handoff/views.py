@@ -5,11 +5,16 @@ htmx pages: each action posts one form, calls one service, and answers with the 
 
 from __future__ import annotations
 
+from urllib.parse import urlencode
+
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
+from django.core.paginator import Page, Paginator
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.utils import timezone
+from django.utils.html import format_html_join
 from django.views.decorators.http import require_GET, require_POST
 
 from handoff.forms import DispositionForm, RejectForm, TouchForm
@@ -24,17 +29,55 @@ from handoff.services.offers import (
 from handoff.services.work import lead_disposition, lead_may_work, touch_log
 from leadflow.errors import DomainError
 
+# A page of each list: a rep holding hundreds of leads gets a page, not all of them.
+QUEUE_PAGE_SIZE = 25
+QUEUE_PAGES = ("waiting_page", "held_page")
+
+
+def _page(request: HttpRequest, offers, param: str) -> Page:
+    # Counts the user's own offers (and their team queue's), read by index; an out-of-range
+    # page (its last card just accepted) shows the last page instead.
+    return Paginator(offers, QUEUE_PAGE_SIZE).get_page(request.GET.get(param))
+
+
+def _pages_query(pages: dict[str, int], **change: int) -> str:
+    """`?waiting_page=…&held_page=…` for these page numbers (page 1 left out)."""
+    query = {param: number for param, number in {**pages, **change}.items() if number > 1}
+    return f"?{urlencode(query)}" if query else ""
+
+
+def _options() -> dict[str, str]:
+    """Each select's options, rendered once: the same on every card, and 25 cards of loops over
+    them were most of the page's rendering time."""
+    fields = {
+        "reject_reason": RejectForm().fields["reason"],
+        "touch_kind": (touch := TouchForm()).fields["kind"],
+        "touch_outcome": touch.fields["outcome"],
+        "disposition": (disposition := DispositionForm()).fields["disposition"],
+        "disposition_reason": disposition.fields["reason"],
+    }
+    return {
+        name: format_html_join("", '<option value="{}">{}</option>', field.choices)
+        for name, field in fields.items()
+    }
+
 
 def _render_queue(request: HttpRequest, *, errors: dict | None = None, done: str = ""):
+    waiting = _page(request, queue_offers_waiting(request.user), "waiting_page")
+    held = _page(request, queue_leads_held(request.user), "held_page")
+    # The refresh, every action and the page links keep the pages the user is on.
+    on = {"waiting_page": waiting.number, "held_page": held.number}
+    for param, page in (("waiting_page", waiting), ("held_page", held)):
+        page.previous_query = _pages_query(on, **{param: page.number - 1})
+        page.next_query = _pages_query(on, **{param: page.number + 1})
     context = {
-        "waiting": queue_offers_waiting(request.user)[:100],
-        "held": queue_leads_held(request.user)[:200],
+        "waiting": waiting,
+        "held": held,
+        "on_pages": _pages_query(on),
         "now": timezone.now(),
         "errors": errors or {},
         "done": done,
-        "reject_form": RejectForm(),
-        "touch_form": TouchForm(),
-        "disposition_form": DispositionForm(),
+        "options": _options(),
     }
     template = "handoff/_queue.html" if request.htmx else "handoff/queue.html"
     return render(request, template, context)
@@ -57,7 +100,9 @@ def _offer_for(request: HttpRequest, offer_id: int) -> Offer:
 def _answer(request: HttpRequest, **kwargs) -> HttpResponse:
     if request.htmx:
         return _render_queue(request, **kwargs)
-    return redirect("handoff:queue")
+    # Back to the pages the user was on: the action's URL carries them.
+    pages = {param: request.GET[param] for param in QUEUE_PAGES if param in request.GET}
+    return redirect(reverse("handoff:queue") + (f"?{urlencode(pages)}" if pages else ""))
 
 
 def _form_errors(form) -> str:

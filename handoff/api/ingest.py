@@ -19,7 +19,7 @@ from leadflow.api.idempotency import KEY_PARAMETER, KEY_REUSED_RESPONSE, idempot
 from leadflow.api.permissions import roles_may
 from leadflow.api.serializers import ERRORS, StrictSerializer
 
-from .leads import READ_ONLY, LeadContactSerializer, LeadOutputSerializer, lead_for
+from .leads import READ_ONLY, LeadContactSerializer, LeadOutputSerializer, lead_for, lead_shown
 
 BATCH_TOO_BIG = f"At most {BATCH_MAX:,} rows per request; split the batch."
 BATCH_EMPTY = "Send at least one row."
@@ -173,4 +173,4 @@ class LeadMergeApi(APIView):
         data.is_valid(raise_exception=True)
         duplicate = lead_or_merged_for(request, data.validated_data["duplicate"])
         lead_merge(survivor=survivor, duplicate=duplicate, actor=request.user)
-        return Response(LeadOutputSerializer(lead_for(request, pk)).data)
+        return Response(LeadOutputSerializer(lead_shown(request, pk)).data)

@@ -26,6 +26,7 @@ from handoff.selectors import (
     lead_history,
     lead_list,
     lead_offer_to_decide,
+    lead_visible,
 )
 from handoff.services.leads import lead_create, lead_transition, lead_update
 from handoff.services.offers import (
@@ -153,14 +154,20 @@ def lead_answer(lead: Lead) -> Response:
 
 
 def lead_for(request, pk) -> Lead:
-    """The lead if the user may see it; 404 otherwise, so its existence is not revealed."""
+    """The lead if the user may see it, whole, for a service to act on; 404 otherwise, so its
+    existence is not revealed."""
+    return get_object_or_404(lead_visible(request.user).select_related("stage", "owner"), pk=pk)
+
+
+def lead_shown(request, pk) -> Lead:
+    """The lead as the API shows it, if the user may see it; 404 otherwise."""
     return get_object_or_404(lead_list(user=request.user), pk=pk)
 
 
 class LeadDetailApi(APIView):
     @extend_schema(responses={200: LeadOutputSerializer, **ERRORS})
     def get(self, request, pk: int):
-        return Response(LeadOutputSerializer(lead_for(request, pk)).data)
+        return Response(LeadOutputSerializer(lead_shown(request, pk)).data)
 
     @extend_schema(request=LeadContactSerializer, responses={200: LeadOutputSerializer, **ERRORS})
     def patch(self, request, pk: int):
@@ -168,7 +175,7 @@ class LeadDetailApi(APIView):
         data = LeadContactSerializer(data=request.data, partial=True)
         data.is_valid(raise_exception=True)
         lead_update(lead=lead, actor=request.user, fields=data.validated_data)
-        return Response(LeadOutputSerializer(lead_for(request, pk)).data)
+        return Response(LeadOutputSerializer(lead_shown(request, pk)).data)
 
 
 class TransitionInputSerializer(StrictSerializer):

@@ -69,11 +69,12 @@ def _is_admin(user: User) -> bool:
 
 def offer_may_act(offer: Offer, user: User) -> bool:
     """The assignee, a member of the queue it waits in, the receiving manager, or an admin."""
-    if _is_admin(user) or user_manages_team(user, offer.handoff.receiving_team_id):
+    # The checks that need no query first: most who act are the assignee.
+    if offer.assignee_id is not None and offer.assignee_id == user.pk:
         return True
-    if offer.assignee_id is not None:
-        return offer.assignee_id == user.pk
-    return offer.queue_id is not None and user.team_id == offer.queue_id
+    if offer.assignee_id is None and offer.queue_id is not None and user.team_id == offer.queue_id:
+        return True
+    return _is_admin(user) or user_manages_team(user, offer.handoff.receiving_team_id)
 
 
 def _check_decidable(offer: Offer, actor: User) -> None:
@@ -95,7 +96,12 @@ def _locked(offer: Offer) -> Offer:
     return (
         Offer.objects.select_for_update(of=("self",))
         .select_related(
-            "handoff__accepted_stage", "handoff__reject_stage", "handoff__receiving_team", "lead"
+            "handoff__accepted_stage",
+            "handoff__reject_stage",
+            "handoff__receiving_team",
+            "lead",
+            "agreement",  # for the event (offer_data)
+            "queue",
         )
         .get(pk=offer.pk)
     )
@@ -184,9 +190,11 @@ def offer_accept(*, offer: Offer, actor: User, note: str = "") -> Offer:
     taken = offer.assignee_id is None  # from a queue: the acceptor holds it now
     if taken:
         offer.assignee, offer.assigned_at = actor, now
-    lead = Lead.objects.get(pk=offer.lead_id)
+    elif offer.assignee_id == actor.pk:
+        offer.assignee = actor  # the same row: no query to load it
     lead_transition(
-        lead=lead,
+        # Read with the offer after the lead's row was locked (_locked), so it is current.
+        lead=offer.lead,
         to=offer.handoff.accepted_stage,
         actor=actor,
         handoff=offer.handoff,

@@ -169,3 +169,81 @@ def test_a_reason_on_a_disposition_that_takes_none_is_refused_on_the_card(rep_cl
     assert "A qualified disposition takes no reason." in response.text
     assert Lead.objects.get(pk=offer.lead_id).stage.key == "sal"
     assert not Disposition.objects.exists()
+
+
+# --- pages of the queue ---------------------------------------------------------------------
+
+
+def _routed_to(rep, count: int) -> list[Offer]:
+    from handoff.models import RoutingRule, RoutingStrategy
+
+    RoutingRule.objects.update(strategy=RoutingStrategy.USER, target_user=rep, target_team=None)
+    offers = []
+    for n in range(count):
+        lead = lead_create(actor=None, stage="mql", email=f"paged{n}@acme.com")
+        offers.append(offer_route(offer_id=Offer.objects.get(lead=lead).pk))
+    return offers
+
+
+def test_the_queue_shows_a_page_of_offers_and_links_to_the_next(client, sales_team):
+    rep = sales_team[2][0]
+    _routed_to(rep, 30)
+    client.force_login(rep)
+
+    first = client.get(reverse("handoff:queue"))
+    second = client.get(reverse("handoff:queue"), {"waiting_page": 2})
+
+    assert first.text.count('<article class="card') == 25
+    assert '<span class="count">30</span>' in first.text
+    assert 'href="/queue/?waiting_page=2"' in first.text and "1\N{EN DASH}25 of 30" in first.text
+    assert second.text.count('<article class="card') == 5
+    assert 'href="/queue/"' in second.text and "26\N{EN DASH}30 of 30" in second.text
+
+
+def test_the_refresh_and_the_actions_keep_the_page_the_user_is_on(client, sales_team):
+    rep = sales_team[2][0]
+    offers = _routed_to(rep, 30)
+    client.force_login(rep)
+    page = client.get(reverse("handoff:queue"), {"waiting_page": 2}, **HTMX)
+    last = next(o for o in offers if f'id="offer-{o.pk}"' in page.text)
+    accept = reverse("handoff:offer-action", args=[last.pk, "accept"]) + "?waiting_page=2"
+
+    answer = client.post(accept)
+
+    assert 'hx-get="/queue/?waiting_page=2" hx-trigger="every 60s"' in page.text
+    assert f'hx-post="{accept}"' in page.text
+    assert answer.status_code == 302 and answer.url == "/queue/?waiting_page=2"
+
+
+def test_a_page_past_the_end_shows_the_last_one(client, sales_team):
+    rep = sales_team[2][0]
+    _routed_to(rep, 3)
+    client.force_login(rep)
+
+    response = client.get(reverse("handoff:queue"), {"waiting_page": 9, "held_page": "x"})
+
+    assert response.status_code == 200
+    assert response.text.count('<article class="card') == 3
+
+
+def test_your_leads_come_by_the_deadline_that_applies_now(client, sales_team):
+    # Given two accepted leads: one touched once (its touches are due in 1 h, its first touch
+    # was due in 5 h), one not touched yet (first touch due in 2 h)
+    rep = sales_team[2][0]
+    touched, untouched = _routed_to(rep, 2)
+    for offer in (touched, untouched):
+        offer_accept(offer=offer, actor=rep)
+    now = datetime.datetime.now(datetime.UTC)
+    hours = lambda n: now + datetime.timedelta(hours=n)  # noqa: E731
+    Offer.objects.filter(pk=touched.pk).update(
+        first_touch_at=now, touch_count=1, first_touch_due_at=hours(5), touches_due_at=hours(1)
+    )
+    Offer.objects.filter(pk=untouched.pk).update(
+        first_touch_due_at=hours(2), touches_due_at=hours(3)
+    )
+    client.force_login(rep)
+
+    text = client.get(reverse("handoff:queue")).text
+
+    # Then the touches due in 1 h come before the first touch due in 2 h
+    assert text.index(f'id="offer-{touched.pk}"') < text.index(f'id="offer-{untouched.pk}"')
