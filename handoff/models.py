@@ -425,6 +425,7 @@ class Offer(models.Model):
                 condition=Q(closed_at__isnull=True),
                 name="offer_assignee_running",
             ),
+            models.Index(fields=["assignee", "assigned_at"], name="offer_assignee_assigned"),
             models.Index(fields=["queue", "status"], name="offer_queue_status"),
             models.Index(fields=["handoff", "offered_at"], name="offer_handoff_offered"),
             models.Index(fields=["lead", "offered_at"], name="offer_lead_offered"),

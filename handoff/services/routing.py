@@ -101,12 +101,16 @@ def _load(users: list[User], team: Team, now: datetime.datetime) -> dict[int, di
     """Each user's profile, pending offers and offers assigned today, in two queries."""
     ids = [u.pk for u in users]
     profiles = {p.user_id: p for p in RepProfile.objects.filter(user_id__in=ids)}
+    day_start = _day_start(team, now)
     counts = (
-        Offer.objects.filter(assignee_id__in=ids)
+        # Only the rows counted, each kind from its index: not every offer the reps ever had.
+        Offer.objects.filter(
+            Q(status=OfferStatus.PENDING) | Q(assigned_at__gte=day_start), assignee_id__in=ids
+        )
         .values("assignee_id")
         .annotate(
             open=Count("id", filter=Q(status=OfferStatus.PENDING)),
-            today=Count("id", filter=Q(assigned_at__gte=_day_start(team, now))),
+            today=Count("id", filter=Q(assigned_at__gte=day_start)),
         )
     )
     by_user = {row["assignee_id"]: row for row in counts}
