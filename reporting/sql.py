@@ -93,8 +93,7 @@ def percentiles_of(
     columns = ([] if group is None else [group]) + list(values)
     # The percentiles give the order; the queryset's own would only add a sort.
     inner_sql, params = queryset.order_by().values(*columns).query.sql_with_params()
-    q = connection.ops.quote_name
-    known = "1 = 1" if counted else " OR ".join(f"q.{q(name)} IS NOT NULL" for name in values)
+    known = "1 = 1" if counted else _any_known(values)
     if connection.vendor == "postgresql":
         rows = _percentiles_postgresql(inner_sql, params, values, group, points, known)
     else:
@@ -111,15 +110,30 @@ def percentiles_of(
     return {**result, "counts": counts} if counted else result
 
 
+def _any_known(values: tuple[str, ...]) -> str:
+    """The rows where at least one of `values` is not NULL."""
+    q = connection.ops.quote_name
+    return " OR ".join(f"q.{q(name)} IS NOT NULL" for name in values)
+
+
+def _percentile_cont(values: tuple[str, ...], points: tuple[int, ...]) -> str:
+    """PostgreSQL's percentile_cont of each of `values` at `points`, an array per value."""
+    q = connection.ops.quote_name
+    fractions = "ARRAY[" + ", ".join(str(p / 100) for p in points) + "]::float8[]"
+    return ", ".join(
+        f"percentile_cont({fractions}) WITHIN GROUP (ORDER BY q.{q(name)})" for name in values
+    )
+
+
 def _percentiles_postgresql(inner_sql, params, values, group, points, known) -> list:
     """PostgreSQL's own percentile_cont: one sort per value, where ranking every row with
     window functions took two to three times as long."""
     q = connection.ops.quote_name
-    fractions = "ARRAY[" + ", ".join(str(p / 100) for p in points) + "]::float8[]"
-    picks = ", ".join(
-        f"percentile_cont({fractions}) WITHIN GROUP (ORDER BY q.{q(name)})" for name in values
+    picks = (
+        _percentile_cont(values, points)
+        + ", COUNT(*), "
+        + ", ".join(f"COUNT(q.{q(name)})" for name in values)
     )
-    picks += ", COUNT(*), " + ", ".join(f"COUNT(q.{q(name)})" for name in values)
     sql = f"""
         SELECT {f"q.{q(group)}" if group else "NULL"}, {picks}
         FROM ({inner_sql}) q
@@ -241,17 +255,12 @@ def percentiles_sets(
     q = connection.ops.quote_name
     if connection.vendor == "postgresql":
         inner_sql, params = queryset.order_by().values(*columns, *values).query.sql_with_params()
-        known = " OR ".join(f"q.{q(name)} IS NOT NULL" for name in values)
-        fractions = "ARRAY[" + ", ".join(str(p / 100) for p in points) + "]::float8[]"
-        picks = ", ".join(
-            f"percentile_cont({fractions}) WITHIN GROUP (ORDER BY q.{q(name)})" for name in values
-        )
         grouping = ", ".join(f"q.{q(c)}" for c in columns)
         grouped = ", ".join("(" + ", ".join(f"q.{q(c)}" for c in s) + ")" for s in sets)
         sql = f"""
-            SELECT GROUPING({grouping}), {grouping}, {picks}
+            SELECT GROUPING({grouping}), {grouping}, {_percentile_cont(values, points)}
             FROM ({inner_sql}) q
-            WHERE {known}
+            WHERE {_any_known(values)}
             GROUP BY GROUPING SETS ({grouped})
         """
         # GROUPING() has a bit set for each column a row is not grouped by, the first highest.
@@ -293,7 +302,7 @@ def percentiles_sets(
         values,
         group,
         points,
-        " OR ".join(f"q.{q(name)} IS NOT NULL" for name in values),
+        _any_known(values),
     )
     result = [{} for _ in sets]
     for keys, found, _ in rows:

@@ -185,8 +185,8 @@ def leads_transition(
             now,
         )
         lead.recycle_count = was.recycle_count + (move.to.kind == StageKind.RECYCLE)
-        lead.owner = owners.get(was.owner_id) if move.owner is KEEP_OWNER else move.owner
         previous_owner = owners.get(was.owner_id)
+        lead.owner = previous_owner if move.owner is KEEP_OWNER else move.owner
         events.append(
             (
                 EventType.LEAD_STAGE_CHANGED,
