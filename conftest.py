@@ -6,7 +6,11 @@ from django.conf import settings
 
 # Fixtures of the lower apps (the default funnel, API clients by role, a webhook receiver)
 # serve the tests of every app above them.
-pytest_plugins = ["funnel.tests.fixtures", "integrations.tests.fixtures"]
+pytest_plugins = [
+    "leadflow.testing.browser",
+    "funnel.tests.fixtures",
+    "integrations.tests.fixtures",
+]
 
 
 @pytest.fixture(scope="session", autouse=True)

@@ -33,6 +33,7 @@ urlpatterns = [
     path("", RedirectView.as_view(pattern_name="handoff:queue", permanent=False)),
     path("", include("handoff.urls")),
     path("", include("reporting.urls")),
+    path("", include("web.urls")),
     path("accounts/", include("django.contrib.auth.urls")),
     re_path(
         rf"^admin/funnel/(?P<model>{'|'.join(MOVED_ADMIN)})/(?P<rest>.*)$",

@@ -14,7 +14,7 @@ from handoff.models import Lead, Offer, OfferStatus, RoutingRule, RoutingStrateg
 from handoff.services.leads import lead_create
 from handoff.services.offers import offer_accept, offer_route
 from handoff.services.work import touch_log
-from handoff.views import QUEUE_PAGE_SIZE
+from handoff.views.queue import QUEUE_PAGE_SIZE
 
 HTMX = {"HTTP_HX_REQUEST": "true"}
 

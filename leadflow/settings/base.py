@@ -30,6 +30,7 @@ INSTALLED_APPS = [
     "integrations",
     "handoff",
     "reporting",
+    "web",
     "demo",
 ]
 
@@ -58,6 +59,7 @@ TEMPLATES = [
                 "django.template.context_processors.request",
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
+                "handoff.context_processors.header",
             ],
         },
     },
