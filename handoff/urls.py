@@ -1,6 +1,6 @@
 from django.urls import path
 
-from .views import lead, pipeline, queue
+from .views import account, lead, pipeline, queue
 
 app_name = "handoff"
 
@@ -10,4 +10,13 @@ urlpatterns = [
     path("pipeline/", pipeline.pipeline, name="pipeline"),
     path("hot/", pipeline.hot_leads, name="hot-leads"),
     path("leads/<int:lead_id>/", lead.lead_page, name="lead"),
+    path("leads/<int:lead_id>/<slug:action>/", lead.lead_action, name="lead-action"),
+    path("notifications/", account.notifications, name="notifications"),
+    path(
+        "notifications/<int:notification_id>/read/",
+        account.notification_read,
+        name="notification-read",
+    ),
+    path("notifications/read/", account.notifications_read_all, name="notifications-read-all"),
+    path("me/", account.preferences, name="preferences"),
 ]

@@ -9,3 +9,8 @@ from django.views.decorators.http import require_GET
 @login_required
 def lead_page(request, lead_id: int):
     return HttpResponse("")
+
+
+@login_required
+def lead_action(request, lead_id: int, action: str):
+    return HttpResponse("")
