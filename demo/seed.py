@@ -10,7 +10,8 @@ rows.
 Histories are written in bulk, bypassing `lead_transition`: a million leads one service call
 at a time would take hours. The generator follows the default funnel's allowed moves instead, and
 `demo.handoffs` adds what the handoff services would have recorded along each history: offers,
-touches, dispositions and marketing activity.
+touches, dispositions and marketing activity. Then `demo.work` gives the demo logins work
+waiting for them, through the services, and builds the weekly reports of the last weeks.
 """
 
 from __future__ import annotations
@@ -28,6 +29,7 @@ from django.db.models import Count, Max, Model
 from django.utils import timezone
 
 from demo import handoffs as handoff_demo
+from demo import work as demo_work
 from funnel.models import (
     Campaign,
     HandoffPair,
@@ -321,6 +323,8 @@ class SeedResult:
     transitions: int
     stages: dict[str, int]  # current stage key → leads, in funnel order
     handoff_rows: dict[str, int] = field(default_factory=dict)  # offers, touches, … → rows
+    logins: dict[str, dict[str, int]] = field(default_factory=dict)  # login → stage → leads
+    reports: list[str] = field(default_factory=list)  # ISO weeks of the reports built
 
 
 @dataclass
@@ -390,11 +394,14 @@ def demo_seed(
     seed: int = 0,
     progress: Callable[[int, int], None] | None = None,
     now: datetime.datetime | None = None,
+    reports: int = demo_work.REPORT_WEEKS,
 ) -> SeedResult:
     """Fill an empty funnel with staff, territories, campaigns and `leads` leads with histories.
 
     All or nothing: one transaction, refused if any lead exists. `now` (default: the moment of
-    the run) ends the period; the same seed and `now` give the same rows.
+    the run) ends the period; the same seed and `now` give the same rows. The demo logins that
+    exist get work waiting (demo.work), in the same transaction; after it, the weekly reports
+    of the last `reports` complete weeks are built.
     """
     # Whole seconds, so every demo time is a whole number of seconds from the period's start.
     now = (now or timezone.now()).replace(microsecond=0)
@@ -449,13 +456,21 @@ def demo_seed(
             with connection.cursor() as cursor:
                 # Until autovacuum gets round to it, the planner would take the tables as empty.
                 cursor.execute(f"ANALYZE {tables}")
+        logins = demo_work.demo_logins_work(now=now)
+    built = demo_work.demo_weekly_reports(now=now, start=world.start, weeks=reports)
     stages = dict(
         Lead.objects.values_list("stage__key")
         .annotate(n=Count("id"))
         .order_by("stage__position", "stage__key")
     )
     return SeedResult(
-        seed=seed, leads=leads, transitions=transitions, stages=stages, handoff_rows=rows
+        seed=seed,
+        leads=leads,
+        transitions=transitions,
+        stages=stages,
+        handoff_rows=rows,
+        logins=logins,
+        reports=built,
     )
 
 

@@ -5,7 +5,7 @@ from django import forms
 from django.core.validators import MinValueValidator
 
 from funnel.forms import COUNTRY_CODE_INVALID, COUNTRY_CODE_PATTERN
-from funnel.models import ReasonCode, ReasonPurpose, Stage
+from funnel.models import ReasonCode, ReasonPurpose, Stage, User
 from funnel.rules import entry_stages_for
 from handoff.models import Disposition, Lead, Touch
 from handoff.services.leads import LEAD_FIELDS, lead_clean_fields
@@ -29,8 +29,11 @@ def reason_from_choice(value: str) -> ReasonCode | None:
     return ReasonCode.objects.filter(purpose=purpose, code=code, active=True).first()
 
 
+REJECT_REASON_NEEDED = "Choose a reason to reject."
+
+
 class RejectForm(forms.Form):
-    reason = forms.ChoiceField(choices=())
+    reason = forms.ChoiceField(choices=(), error_messages={"required": REJECT_REASON_NEEDED})
     note = forms.CharField(required=False, max_length=2000)
 
     def __init__(self, *args, **kwargs):
@@ -38,13 +41,28 @@ class RejectForm(forms.Form):
         self.fields["reason"].choices = reason_choices(ReasonPurpose.REJECT, prompt="Why reject?")
 
     def clean_reason(self):
-        return reason_from_choice(self.cleaned_data["reason"])
+        reason = reason_from_choice(self.cleaned_data["reason"])
+        if reason is None:
+            raise forms.ValidationError(REJECT_REASON_NEEDED)
+        return reason
 
 
 class TouchForm(forms.Form):
     kind = forms.ChoiceField(choices=Touch.Kind.choices)
     outcome = forms.ChoiceField(choices=[("", "Outcome…"), *Touch.Outcome.choices], required=False)
     note = forms.CharField(required=False, max_length=2000)
+
+
+class AssignForm(forms.Form):
+    """A manager hands a lead to a member of the team it is offered to."""
+
+    assignee = forms.ModelChoiceField(queryset=User.objects.none(), empty_label="Hand to…")
+
+    def __init__(self, *args, team_id: int | None = None, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["assignee"].queryset = User.objects.filter(
+            team_id=team_id, is_active=True
+        ).order_by("username")
 
 
 class DispositionForm(forms.Form):
@@ -56,9 +74,13 @@ class DispositionForm(forms.Form):
     competitor = forms.CharField(required=False, max_length=200)
     note = forms.CharField(required=False, max_length=2000)
 
-    def __init__(self, *args, **kwargs):
+    def __init__(self, *args, dispositions: list[str] | None = None, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["reason"].choices = reason_choices(*DISPOSITION_PURPOSES)
+        if dispositions is not None:
+            # Only what the lead's stage and the user's role allow (FunnelMoves).
+            field = self.fields["disposition"]
+            field.choices = [(k, label) for k, label in field.choices if k in dispositions]
 
     def clean_reason(self):
         return reason_from_choice(self.cleaned_data.get("reason", ""))

@@ -1,6 +1,8 @@
-"""The weekly report in the browser: the list of snapshots, one report with its charts, its CSV.
+"""The weekly report in the browser: the list of snapshots, one report with its charts, its CSV,
+and emailing it to the managers again.
 
-For the people who steer: staff, and the admin, marketing and manager roles.
+For the people who steer: staff, and the admin, marketing and manager roles; managers and admins
+may email a report from its page.
 """
 
 from __future__ import annotations
@@ -8,24 +10,39 @@ from __future__ import annotations
 import base64
 from functools import wraps
 
+from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
-from django.shortcuts import get_object_or_404, render
-from django.views.decorators.http import require_GET
+from django.shortcuts import get_object_or_404, redirect, render
+from django.views.decorators.http import require_GET, require_POST
 
 from funnel.models import Role
 from reporting.models import WeeklyReport
-from reporting.weekly import charts, weekly_report_context, weekly_report_csv
+from reporting.weekly import (
+    charts,
+    weekly_report_context,
+    weekly_report_csv,
+    weekly_report_email,
+    weekly_report_recipients,
+)
 from reporting.weeks import week_label
 
 PAGE_READERS = (Role.ADMIN, Role.MARKETING, Role.MANAGER)
+# Who may send a report to the managers again from its page: the managers, and admins.
+EMAILERS = (Role.ADMIN, Role.MANAGER)
 REPORTS_PER_PAGE = 26
+NO_RECIPIENTS = "Nobody to email: no manager has an email address."
+SEND_FAILED = "The email could not be sent ({error}); nothing was marked as emailed."
 
 
 def may_read_reports(user) -> bool:
     return user.is_authenticated and (user.is_staff or user.effective_role in PAGE_READERS)
+
+
+def may_email_reports(user) -> bool:
+    return user.is_authenticated and user.effective_role in EMAILERS
 
 
 def report_reader_required(view):
@@ -59,8 +76,34 @@ def weekly_detail(request: HttpRequest, pk: int) -> HttpResponse:
         name: "data:image/png;base64," + base64.b64encode(png).decode("ascii")
         for name, png in charts.weekly_charts(report.data).items()
     }
-    context = {**weekly_report_context(report.data, images), "report": report}
+    context = {
+        **weekly_report_context(report.data, images),
+        "report": report,
+        "may_email": may_email_reports(request.user),
+    }
     return render(request, "reporting/weekly_detail.html", context)
+
+
+@require_POST
+@report_reader_required
+def weekly_email(request: HttpRequest, pk: int) -> HttpResponse:
+    """Email the report to the managers now, even if it was emailed before; back to its page
+    with how many emails went out."""
+    if not may_email_reports(request.user):
+        raise PermissionDenied
+    report = get_object_or_404(WeeklyReport, pk=pk)
+    if not weekly_report_recipients():
+        messages.error(request, NO_RECIPIENTS)
+        return redirect("reporting:weekly-detail", pk=report.pk)
+    try:
+        sent = weekly_report_email(report=report, force=True)
+    except OSError as exc:  # the mail server refused or could not be reached (smtplib's too)
+        messages.error(request, SEND_FAILED.format(error=exc))
+    else:
+        label = week_label(report.week)
+        people = "1 manager" if sent == 1 else f"{sent} managers"
+        messages.success(request, f"Emailed the weekly report {label} to {people}.")
+    return redirect("reporting:weekly-detail", pk=report.pk)
 
 
 @require_GET

@@ -8,10 +8,19 @@ from decimal import Decimal
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.db.models import Case, F, Q, Value, When
+from django.db.models import Case, Exists, F, OuterRef, Q, Value, When
 from django.utils import timezone
 
-from funnel.models import ReasonCode, ReasonPurpose, Role, Stage, StageKind, StageMove, User
+from funnel.models import (
+    HandoffPair,
+    ReasonCode,
+    ReasonPurpose,
+    Role,
+    Stage,
+    StageKind,
+    StageMove,
+    User,
+)
 from funnel.selectors import user_manages_team
 from handoff.models import (
     Activity,
@@ -40,6 +49,8 @@ TOO_FEW_TOUCHES = (
 AMOUNT_NEEDED = "A won disposition needs the amount won."
 NEGATIVE_AMOUNT = "The amount cannot be negative."
 NOT_HELD = "This lead is not held by sales or the inside team (no owner)."
+DISPOSITION_NOT_POSSIBLE = "{disposition} is not possible for a lead in {stage}."
+DISPOSITION_NOT_FOR_ROLE = "Your role ({role}) may not record {disposition} for a lead in {stage}."
 NO_REASON_TAKEN = "A {disposition} disposition takes no reason."
 UNKNOWN_DISPOSITION = "Unknown disposition '{disposition}'."
 UNABLE_TO_REACH_REASON = "unable_to_reach"
@@ -154,35 +165,6 @@ def activities_record(*, activities: list[Activity]) -> list[Activity]:
     return activities
 
 
-def _stage_of_kind(kind: str) -> Stage:
-    stage = Stage.objects.filter(kind=kind, active=True).order_by("position").first()
-    if stage is None:
-        raise WorkError(NO_STAGE_OF_KIND.format(kind=kind))
-    return stage
-
-
-def _next_stage(stage: Stage) -> Stage:
-    """Where "qualified" takes a lead: the nearest open stage after it that it may move to.
-
-    Accepted stages of handoffs are skipped: they are entered only by accepting an offer.
-    """
-    move = (
-        StageMove.objects.filter(
-            from_stage=stage,
-            to_stage__kind=StageKind.OPEN,
-            to_stage__active=True,
-            to_stage__position__gt=stage.position,
-            to_stage__handoff_accepted__isnull=True,
-        )
-        .select_related("to_stage")
-        .order_by("to_stage__position")
-        .first()
-    )
-    if move is None:
-        raise WorkError(CANNOT_QUALIFY.format(stage=stage))
-    return move.to_stage
-
-
 @dataclass(frozen=True)
 class DispositionRule:
     """What one kind of disposition takes from the holder, and where it leads the lead."""
@@ -223,6 +205,92 @@ def disposition_rule(disposition: str) -> DispositionRule:
     if rule is None:
         raise ValidationError({"disposition": UNKNOWN_DISPOSITION.format(disposition=disposition)})
     return rule
+
+
+@dataclass
+class FunnelMoves:
+    """The funnel's active stages and allowed moves, read once: where each disposition takes a
+    lead, and which dispositions a role may record in a stage (a page of cards asks 25 times)."""
+
+    stages: list[Stage]
+    moves: dict[tuple[int, int], StageMove]
+    accepted: set[int]  # stages entered only by accepting a handoff
+
+    @classmethod
+    def load(cls) -> FunnelMoves:
+        """Two queries: the stages (each marked if a handoff's acceptance enters it), the moves."""
+        accepting = HandoffPair.objects.filter(accepted_stage=OuterRef("pk"))
+        stages = list(
+            Stage.objects.filter(active=True)
+            .annotate(accepting=Exists(accepting))
+            .order_by("position", "key")
+        )
+        moves = StageMove.objects.filter(from_stage__isnull=False, to_stage__active=True)
+        return cls(
+            stages=stages,
+            moves={(m.from_stage_id, m.to_stage_id): m for m in moves},
+            accepted={stage.pk for stage in stages if stage.accepting},
+        )
+
+    def _next_stage(self, stage: Stage) -> Stage:
+        """Where "qualified" takes a lead: the nearest open stage after it that it may move
+        to. Accepted stages of handoffs are skipped: only accepting an offer enters them."""
+        for target in self.stages:
+            if (
+                target.kind == StageKind.OPEN
+                and target.position > stage.position
+                and target.pk not in self.accepted
+                and (stage.pk, target.pk) in self.moves
+            ):
+                return target
+        raise WorkError(CANNOT_QUALIFY.format(stage=stage))
+
+    def _stage_of_kind(self, kind: str) -> Stage:
+        stage = next((stage for stage in self.stages if stage.kind == kind), None)
+        if stage is None:
+            raise WorkError(NO_STAGE_OF_KIND.format(kind=kind))
+        return stage
+
+    def path(self, stage: Stage, disposition: str) -> list[Stage]:
+        """The stages `disposition` moves a lead in `stage` through, in order."""
+        rule = disposition_rule(disposition)
+        if rule.leads_to is None:
+            return [self._next_stage(stage)]
+        target = self._stage_of_kind(rule.leads_to)
+        if rule.leads_to in (StageKind.WON, StageKind.LOST) and (stage.pk, target.pk) not in (
+            self.moves
+        ):
+            # Closed from SQL: a lead only accepted passes through it first.
+            return [self._next_stage(stage), target]
+        return [target]
+
+    def refusal(self, stage: Stage, disposition: str, role: str | None) -> WorkError | None:
+        """Why `role` may not record `disposition` on a lead in `stage`; None if it may.
+
+        Checks every move of the path (role included) before any is made, so a refusal names
+        the lead's own stage, not one it would have passed through."""
+        label = Disposition.Kind(disposition).label
+        try:
+            path = self.path(stage, disposition)
+        except WorkError as exc:
+            return exc
+        here = stage
+        for target in path:
+            move = self.moves.get((here.pk, target.pk))
+            if move is None or target.pk in self.accepted:
+                return WorkError(DISPOSITION_NOT_POSSIBLE.format(disposition=label, stage=stage))
+            if role is not None and role not in move.roles:
+                return WorkForbidden(
+                    DISPOSITION_NOT_FOR_ROLE.format(
+                        disposition=label, stage=stage, role=Role(role).label
+                    )
+                )
+            here = target
+        return None
+
+    def dispositions_for(self, stage: Stage, role: str | None) -> list[str]:
+        """The dispositions `role` may record on a lead in `stage`, in the table's order."""
+        return [kind for kind in DISPOSITION_RULES if self.refusal(stage, kind, role) is None]
 
 
 def _reason_checked(
@@ -268,6 +336,10 @@ def lead_disposition(
     if amount is not None and amount < 0:
         raise ValidationError({"amount": NEGATIVE_AMOUNT})
 
+    funnel = FunnelMoves.load()
+    refusal = funnel.refusal(lead.stage, disposition, actor.effective_role)
+    if refusal is not None:
+        raise refusal
     reason = _reason_checked(reason, rule, disposition)
     if rule.needs_touches:
         needed = offer.agreement.min_touches if offer and offer.agreement else 1
@@ -281,15 +353,7 @@ def lead_disposition(
     if rule.needs_amount and amount is None:
         raise ValidationError({"amount": AMOUNT_NEEDED})
 
-    if rule.leads_to is None:
-        targets = [_next_stage(lead.stage)]
-    elif rule.leads_to in (StageKind.WON, StageKind.LOST):
-        # Closed from SQL: a lead only accepted passes through it first.
-        closed = _stage_of_kind(rule.leads_to)
-        direct = StageMove.objects.filter(from_stage=lead.stage, to_stage=closed).exists()
-        targets = [closed] if direct else [_next_stage(lead.stage), closed]
-    else:
-        targets = [_stage_of_kind(rule.leads_to)]
+    targets = funnel.path(lead.stage, disposition)
 
     move = None
     for target in targets:

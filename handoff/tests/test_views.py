@@ -6,10 +6,10 @@ from django.urls import reverse
 from django.utils.html import escape
 
 from funnel.models import Stage, StageMove
-from funnel.rules import MOVE_NOT_ALLOWED
 from handoff.models import Disposition, Lead, Offer, Touch
 from handoff.services.leads import lead_create
 from handoff.services.offers import offer_accept, offer_route
+from handoff.services.work import DISPOSITION_NOT_POSSIBLE
 
 HTMX = {"HTTP_HX_REQUEST": "true"}
 
@@ -150,9 +150,9 @@ def test_a_refused_move_is_a_message_on_the_card_not_an_error_page(rep_client, o
     # When they record it won (through SQL)
     response = _act(rep_client, offer, "disposition", disposition="won", amount="100")
 
-    # Then the card says why, and the lead stays where it was
+    # Then the card says why, naming the stage the lead is in, and the lead stays where it was
     assert response.status_code == 200
-    refusal = MOVE_NOT_ALLOWED.format(from_stage=Stage.objects.get(key="sql"), to_stage="Won")
+    refusal = DISPOSITION_NOT_POSSIBLE.format(disposition="Won", stage=Stage.objects.get(key="sal"))
     assert escape(refusal) in response.text
     assert Lead.objects.get(pk=offer.lead_id).stage.key == "sal"
     assert not Disposition.objects.exists()
@@ -205,12 +205,12 @@ def test_the_refresh_and_the_actions_keep_the_page_the_user_is_on(client, sales_
     offers = _routed_to(rep, 30)
     client.force_login(rep)
     page = client.get(reverse("handoff:queue"), {"waiting_page": 2}, **HTMX)
-    last = next(o for o in offers if f'id="offer-{o.pk}"' in page.text)
+    last = next(o for o in offers if f'id="lead-{o.lead_id}"' in page.text)
     accept = reverse("handoff:offer-action", args=[last.pk, "accept"]) + "?waiting_page=2"
 
     answer = client.post(accept)
 
-    assert 'hx-get="/queue/?waiting_page=2" hx-trigger="every 60s"' in page.text
+    assert 'hx-get="/queue/?waiting_page=2" hx-trigger="every 60s [leadflowIdle()]"' in page.text
     assert f'hx-post="{accept}"' in page.text
     assert answer.status_code == 302 and answer.url == "/queue/?waiting_page=2"
 
@@ -246,4 +246,4 @@ def test_your_leads_come_by_the_deadline_that_applies_now(client, sales_team):
     text = client.get(reverse("handoff:queue")).text
 
     # Then the touches due in 1 h come before the first touch due in 2 h
-    assert text.index(f'id="offer-{touched.pk}"') < text.index(f'id="offer-{untouched.pk}"')
+    assert text.index(f'id="lead-{touched.lead_id}"') < text.index(f'id="lead-{untouched.lead_id}"')

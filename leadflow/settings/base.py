@@ -114,6 +114,8 @@ EMAIL_CONFIG = env.email_url("EMAIL_URL", default="consolemail://")
 vars().update(EMAIL_CONFIG)
 DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default="leadflow@localhost")
 SERVER_EMAIL = DEFAULT_FROM_EMAIL
+# Where the app is served, for the links in emails (a mail client needs absolute ones).
+SITE_URL = env.str("SITE_URL", default="http://127.0.0.1:8000")
 
 # Served behind TLS (production): secure cookies, HSTS and the HTTPS redirect together.
 HTTPS = env.bool("HTTPS", default=False)

@@ -136,7 +136,9 @@ def test_the_email_is_html_with_inline_png_charts(week_history):
     assert all(a.get_content_type() == "image/png" for a in images)
     assert all(a.get_payload(decode=True).startswith(b"\x89PNG\r\n\x1a\n") for a in images)
     assert "50% accepted of 4 decided (target 100%, 8-week mean 87.5%)" in message.body
-    assert f"in Leadflow at /reports/weekly/{report.pk}/" in message.body
+    # The links are absolute (SITE_URL), so they can be clicked in a mail client.
+    assert f"in Leadflow at http://127.0.0.1:8000/reports/weekly/{report.pk}/" in message.body
+    assert f'<a href="http://127.0.0.1:8000/reports/weekly/{report.pk}/">Open this' in html
     report.refresh_from_db()
     assert report.emailed_at is not None
 

@@ -9,6 +9,7 @@ from django.core.mail import EmailMultiAlternatives, get_connection
 from django.db.models import Q
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.html import format_html
 
 from funnel.models import Role, Team, User
 from reporting.alerts import percent
@@ -29,8 +30,22 @@ def weekly_report_recipients() -> list[User]:
     )
 
 
-def weekly_report_text(data: dict, *, path: str = "/reports/weekly/") -> str:
-    """The plain-text part of the email, for clients that show no HTML."""
+LINK_STYLE = "margin:0 0 12px;font:14px/1.4 system-ui,Arial,sans-serif;"
+
+
+def site_url(path: str) -> str:
+    """`path` as a link that works from a mail client: on SITE_URL, where the app is served."""
+    return settings.SITE_URL.rstrip("/") + path
+
+
+def weekly_report_url(report: WeeklyReport) -> str:
+    return site_url(reverse("reporting:weekly-detail", args=[report.pk]))
+
+
+def weekly_report_text(data: dict, *, url: str | None = None) -> str:
+    """The plain-text part of the email, for clients that show no HTML; `url` is the report's
+    page (default: the list of reports)."""
+    url = url or site_url(reverse("reporting:weekly-list"))
     lines = [f"Weekly feedback report, {data['iso_week']} ({period_label(data)})", ""]
     for h in data["handoffs"]:
         lines.append(
@@ -42,21 +57,34 @@ def weekly_report_text(data: dict, *, path: str = "/reports/weekly/") -> str:
     if data["alerts"]:
         lines += ["", "Alerts:"] + [f"- {a['text']}" for a in data["alerts"]]
     lines += ["", "The full report, with charts, is the HTML part of this email, and in Leadflow "
-              f"at {path}"]  # fmt: skip
+              f"at {url}"]  # fmt: skip
     return "\n".join(lines)
 
 
+def html_with_link(html: str, url: str) -> str:
+    """The stored report with a link to its page first in the body. The snapshot is built
+    before the report has an id, so the link is added as it is mailed."""
+    link = format_html(
+        '<p style="{}"><a href="{}">Open this report in Leadflow</a></p>', LINK_STYLE, url
+    )
+    head, body, rest = html.partition("<body")
+    if not body:
+        return link + html
+    end = rest.index(">") + 1
+    return f"{head}{body}{rest[:end]}\n{link}{rest[end:]}"
+
+
 def weekly_report_message(*, report: WeeklyReport, to: list[str], images: dict[str, bytes]):
-    """One email: text, the stored HTML, and the charts as inline PNGs the HTML shows by cid."""
+    """One email: text, the stored HTML, and the charts as inline PNGs the HTML shows by cid;
+    both parts link to the report's page by its absolute address (SITE_URL)."""
+    url = weekly_report_url(report)
     message = EmailMultiAlternatives(
         subject=f"[Leadflow] Weekly feedback report {report.data['iso_week']}",
-        body=weekly_report_text(
-            report.data, path=reverse("reporting:weekly-detail", args=[report.pk])
-        ),
+        body=weekly_report_text(report.data, url=url),
         from_email=settings.DEFAULT_FROM_EMAIL,
         to=to,
     )
-    message.attach_alternative(report.html, "text/html")
+    message.attach_alternative(html_with_link(report.html, url), "text/html")
     message.mixed_subtype = "related"
     for name, png in images.items():
         image = MIMEImage(png, "png")

@@ -4,18 +4,9 @@ import secrets
 from django.core.management.base import BaseCommand
 from django.db import transaction
 
+from demo.logins import DEMO_USERS, STAFF_ROLES
 from funnel.models import Role, Team, User
 from leadflow.env import VAR_DIR
-
-# username, role, team key
-DEMO_USERS = [
-    ("admin", Role.ADMIN, None),
-    ("marketer", Role.MARKETING, "marketing"),
-    ("qualifier", Role.INSIDE, "inside"),
-    ("rep", Role.SALES, "sales"),
-    ("manager", Role.MANAGER, "sales"),
-    ("integration", Role.INTEGRATION, None),
-]
 
 
 class Command(BaseCommand):
@@ -37,7 +28,7 @@ class Command(BaseCommand):
                     email=f"{username}@leadflow.local",
                     role=role,
                     team=Team.objects.filter(key=team_key).first() if team_key else None,
-                    is_staff=role in (Role.ADMIN, Role.MARKETING, Role.MANAGER),
+                    is_staff=role in STAFF_ROLES,
                     is_superuser=role == Role.ADMIN,
                 )
                 if role == Role.MANAGER:
@@ -48,4 +39,4 @@ class Command(BaseCommand):
         self.stdout.write("Demo logins (username / password / role):")
         for username, role, _ in DEMO_USERS:
             password = saved.get(username, "(set before; unchanged)")
-            self.stdout.write(f"  {username:<12} {password:<16} {role}")
+            self.stdout.write(f"  {username:<15} {password:<16} {role}")

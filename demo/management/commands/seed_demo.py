@@ -4,6 +4,7 @@ import time
 from django.core.management.base import BaseCommand, CommandError
 
 from demo.seed import DemoRefused, LeadsExist, demo_seed
+from demo.work import REPORT_WEEKS
 
 SKIPPED = "The database already has leads; --if-empty leaves it as it is."
 
@@ -21,14 +22,22 @@ class Command(BaseCommand):
             "--seed", type=int, default=None, help="Same seed, same demo. Default: a random one."
         )
         parser.add_argument(
+            "--reports",
+            type=int,
+            default=REPORT_WEEKS,
+            help=f"Weekly reports to build: the last complete weeks ({REPORT_WEEKS}; 0 for none).",
+        )
+        parser.add_argument(
             "--if-empty",
             action="store_true",
             help="Succeed without seeding when leads exist (for `make run`), instead of failing.",
         )
 
-    def handle(self, *args, leads, weeks, seed, if_empty, **options):
+    def handle(self, *args, leads, weeks, seed, reports, if_empty, **options):
         if leads < 1 or weeks < 1:
             raise CommandError("--leads and --weeks must be at least 1.")
+        if reports < 0:
+            raise CommandError("--reports cannot be negative.")
         if seed is None:
             seed = random.SystemRandom().randrange(1_000_000)
         started = time.monotonic()
@@ -38,7 +47,9 @@ class Command(BaseCommand):
             self.stdout.write(f"  {done:,} / {total:,} leads ({elapsed:.1f} s, --seed {seed})")
 
         try:
-            result = demo_seed(leads=leads, weeks=weeks, seed=seed, progress=progress)
+            result = demo_seed(
+                leads=leads, weeks=weeks, seed=seed, progress=progress, reports=reports
+            )
         except LeadsExist as exc:
             if if_empty:
                 self.stdout.write(SKIPPED)
@@ -50,6 +61,11 @@ class Command(BaseCommand):
         self.stdout.write("Leads by current stage:")
         for stage, count in result.stages.items():
             self.stdout.write(f"  {stage:<14}{count:>10,}")
+        for username, stages in result.logins.items():
+            work = ", ".join(f"{count} in {stage.upper()}" for stage, count in stages.items())
+            self.stdout.write(f"Work for the demo login {username}: {work}.")
+        if result.reports:
+            self.stdout.write(f"Weekly reports built: {', '.join(result.reports)}.")
         self.stdout.write(
             self.style.SUCCESS(
                 f"Wrote {result.leads:,} leads and {result.transitions:,} stage transitions "

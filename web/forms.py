@@ -1,0 +1,61 @@
+"""Input of the manager's console. Validation only; each action is one service call."""
+
+from __future__ import annotations
+
+from django import forms
+
+from funnel.models import Team
+from handoff.models import Offer, SlaAgreement
+from handoff.services.reassign import NOTHING_CHOSEN
+
+from .selectors import team_offers_all, team_reps
+
+CHOOSE_REP = "Choose the rep to hand the leads to."
+NOT_A_MEMBER = "Choose an active member of {team}."
+# The agreement's terms a new version may change; its breach ladder is copied as it is.
+AGREEMENT_TERMS = [
+    "criteria",
+    "accept_within_hours",
+    "first_touch_within_hours",
+    "min_touches",
+    "touches_within_days",
+    "work_within_days",
+    "warn_before_hours",
+]
+
+
+class ReassignForm(forms.Form):
+    """Offers of the team (checkboxes) and the member to hand them to."""
+
+    offers = forms.ModelMultipleChoiceField(
+        queryset=Offer.objects.none(), error_messages={"required": NOTHING_CHOSEN}
+    )
+    to = forms.ModelChoiceField(
+        queryset=None, empty_label="Reassign to…", error_messages={"required": CHOOSE_REP}
+    )
+
+    def __init__(self, *args, team: Team, **kwargs):
+        super().__init__(*args, **kwargs)
+        # Any offer of the team, open or not: the service says why a closed one cannot move.
+        self.fields["offers"].queryset = team_offers_all(team).only("pk", "status", "assignee_id")
+        self.fields["to"].queryset = team_reps(team)
+        self.fields["to"].error_messages["invalid_choice"] = NOT_A_MEMBER.format(team=team)
+
+    def names_other_offers(self) -> bool:
+        """An offer that is not the team's (or no offer at all) was posted: not found."""
+        return self.has_error("offers", "invalid_choice") or self.has_error(
+            "offers", "invalid_pk_value"
+        )
+
+    def chosen_ids(self) -> set[str]:
+        """The offers ticked, as posted: ticked again when the page comes back."""
+        return set(self.data.getlist("offers")) if self.is_bound else set()
+
+
+class AgreementTermsForm(forms.ModelForm):
+    """A new version's terms; the model's own checks (a warning before the due time) apply."""
+
+    class Meta:
+        model = SlaAgreement
+        fields = AGREEMENT_TERMS
+        widgets = {"criteria": forms.Textarea(attrs={"rows": 4})}
