@@ -25,6 +25,7 @@ from .models import (
     Disposition,
     Lead,
     Notification,
+    NotificationPreference,
     Offer,
     RepProfile,
     RoutingRule,
@@ -431,7 +432,7 @@ class RoutingRuleAdmin(admin.ModelAdmin):
 class RepProfileAdmin(admin.ModelAdmin):
     list_display = [
         "user", "weight", "max_open_offers", "max_offers_per_day", "away_from", "away_until",
-        "accepts_routing", "email_digest",
+        "accepts_routing",
     ]  # fmt: skip
     list_editable = ["weight", "max_open_offers", "max_offers_per_day", "away_from", "away_until"]
     list_filter = ["accepts_routing", "user__team"]
@@ -514,7 +515,18 @@ class DispositionAdmin(ReadOnlyMixin, admin.ModelAdmin):
 
 @admin.register(Notification)
 class NotificationAdmin(ReadOnlyMixin, admin.ModelAdmin):
-    list_display = ["subject", "user", "kind", "created_at", "read_at", "emailed_at"]
-    list_filter = ["kind"]
+    list_display = ["subject", "user", "kind", "created_at", "read_at", "delivery", "emailed_at"]
+    list_filter = ["kind", "delivery"]
     list_select_related = ["user"]
     show_full_result_count = False
+
+
+@admin.register(NotificationPreference)
+class NotificationPreferenceAdmin(admin.ModelAdmin):
+    """Each user sets these at /me/; here for support. A kind with no row is emailed."""
+
+    list_display = ["user", "kind", "delivery"]
+    list_filter = ["kind", "delivery"]
+    list_select_related = ["user"]
+    autocomplete_fields = ["user"]
+    search_fields = ["user__username", "user__first_name", "user__last_name"]

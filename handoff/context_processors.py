@@ -2,7 +2,12 @@
 
 from __future__ import annotations
 
+from django.utils.functional import SimpleLazyObject
+
+from handoff.account_selectors import account_get
+
 
 def header(request) -> dict:
-    # Filled in by the notifications and away work (issue 11); read lazily by the template.
-    return {}
+    # Lazy: read (one query) only when a template shows it, so htmx partials, pages without the
+    # header and anonymous visitors pay nothing; read once however often the template asks.
+    return {"header": SimpleLazyObject(lambda: account_get(user=request.user))}

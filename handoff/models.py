@@ -301,7 +301,7 @@ class RoutingRule(models.Model):
 
 
 class RepProfile(models.Model):
-    """A member's routing settings: weight, caps and time away."""
+    """A member's routing settings: weight, caps and time away (set by the member at /me/)."""
 
     user = models.OneToOneField(
         settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="rep_profile"
@@ -314,9 +314,6 @@ class RepProfile(models.Model):
     away_from = models.DateField(null=True, blank=True)
     away_until = models.DateField(null=True, blank=True, help_text="Last day away.")
     accepts_routing = models.BooleanField(default=True, help_text="Takes part in round-robin.")
-    email_digest = models.BooleanField(
-        default=False, help_text="One daily email instead of one per notification."
-    )
 
     def __str__(self):
         return f"{self.user} (weight {self.weight})"
@@ -625,6 +622,12 @@ class Disposition(models.Model):
         return f"{self.get_kind_display()} of lead {self.lead_id}"
 
 
+class NotificationDelivery(models.TextChoices):
+    EMAIL = "email", "Email each"
+    DIGEST = "digest", "Daily digest"
+    NONE = "none", "In the app only"
+
+
 class Notification(models.Model):
     class Kind(models.TextChoices):
         ASSIGNED = "assigned", "New lead assigned"
@@ -645,18 +648,44 @@ class Notification(models.Model):
     body = models.TextField()
     created_at = models.DateTimeField(default=timezone.now)
     read_at = models.DateTimeField(null=True, blank=True)
+    # Fixed when the notification is made, from its user's preference for its kind: changing the
+    # preference later never sends old "in the app only" notifications in a digest.
+    delivery = models.CharField(
+        max_length=10, choices=NotificationDelivery.choices, default=NotificationDelivery.EMAIL
+    )
     emailed_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         ordering = ["-created_at"]
         indexes = [
             models.Index(fields=["user", "read_at"], name="notification_user_unread"),
+            models.Index(fields=["user", "-created_at"], name="notification_user_newest"),
+            # Only what the next digest sends: "in the app only" rows would stay in it for ever.
             models.Index(
-                fields=["created_at"],
-                condition=Q(emailed_at__isnull=True),
-                name="notification_unsent",
+                fields=["user", "created_at"],
+                condition=Q(emailed_at__isnull=True, delivery="digest"),
+                name="notification_digest_waiting",
             ),
         ]
 
     def __str__(self):
         return self.subject
+
+
+class NotificationPreference(models.Model):
+    """How one user takes one kind of notification. No row: an email for each."""
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="notification_preferences"
+    )
+    kind = models.CharField(max_length=20, choices=Notification.Kind.choices)
+    delivery = models.CharField(max_length=10, choices=NotificationDelivery.choices)
+
+    class Meta:
+        constraints = [
+            # Also the index of the one read per batch in notifications_send.
+            models.UniqueConstraint(fields=["user", "kind"], name="notificationpreference_once"),
+        ]
+
+    def __str__(self):
+        return f"{self.user}: {self.get_kind_display()} by {self.get_delivery_display()}"

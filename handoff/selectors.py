@@ -8,10 +8,21 @@ from dataclasses import dataclass
 from typing import Any
 
 from django.db import connection
-from django.db.models import Case, F, Prefetch, Q, QuerySet, When
+from django.db.models import Case, F, Max, OuterRef, Prefetch, Q, QuerySet, Subquery, Sum, When
+from django.db.models.functions import Coalesce
 
-from funnel.models import Role, User
-from handoff.models import Activity, Disposition, Lead, Offer, OfferStatus, StageTransition, Touch
+from funnel.models import Role, StageKind, User
+from handoff.models import (
+    Activity,
+    Disposition,
+    Lead,
+    Notification,
+    Offer,
+    OfferStatus,
+    SlaTimer,
+    StageTransition,
+    Touch,
+)
 
 SEES_ALL = (Role.ADMIN, Role.MARKETING, Role.INTEGRATION)
 
@@ -90,7 +101,7 @@ def lead_acted_on(*, lead_id: int) -> Lead:
 
 # Items at the same instant come in the order they happen: the move, the offer it opens,
 # then what people did, then the disposition recorded with its move.
-HISTORY_TYPES = ("transition", "offer", "touch", "activity", "disposition")
+HISTORY_TYPES = ("transition", "offer", "touch", "activity", "disposition", "notification")
 
 
 @dataclass(frozen=True)
@@ -208,3 +219,90 @@ def queue_leads_held(user: User) -> QuerySet[Offer]:
         .alias(due_now=offer_due_now())
         .order_by(F("due_now").asc(nulls_last=True), "-lead__score", "pk")
     )
+
+
+# --- my pipeline, hot leads, the lead page ---------------------------------------------------
+
+
+def _current_offers() -> Prefetch:
+    current = Offer.objects.current().select_related("agreement", "handoff", "queue")
+    return Prefetch("offers", queryset=current, to_attr="current_offers")
+
+
+def pipeline_leads(user: User) -> QuerySet[Lead]:
+    """Every lead `user` holds in an open stage (SAL, SQL, QIA…), until it is won, lost,
+    recycled or disqualified; by the deadline that applies now (to accept, touch or disposition
+    it, under its open offer), then the hottest."""
+    due = (
+        Offer.objects.current()
+        .filter(lead=OuterRef("pk"))
+        .annotate(
+            due=Case(
+                When(status=OfferStatus.PENDING, then=F("accept_due_at")), default=offer_due_now()
+            )
+        )
+        .values("due")[:1]
+    )
+    return (
+        Lead.objects.filter(owner=user, merged_into__isnull=True, stage__kind=StageKind.OPEN)
+        .select_related("stage", "campaign")
+        .annotate(due_at=Subquery(due))
+        .prefetch_related(_current_offers())
+        .order_by(F("due_at").asc(nulls_last=True), "-score", "pk")
+    )
+
+
+HOT_DAYS = 14  # "recent" marketing activity, for hot leads
+HOT_LEADS = 25
+
+
+def hot_leads(user: User, *, now: datetime.datetime, limit: int = HOT_LEADS) -> list[Lead]:
+    """The hottest leads `user` may work: visible, in an open stage, by the points their
+    marketing activity earned in the last two weeks, then by score; each with those
+    activities (`recent`), newest first. A rep's time goes to these first."""
+    since = now - datetime.timedelta(days=HOT_DAYS)
+    recent = Activity.objects.filter(at__gte=since).order_by("-at")
+    return list(
+        lead_visible(user)
+        .filter(stage__kind=StageKind.OPEN)
+        .annotate(
+            recent_points=Coalesce(
+                Sum("activities__points", filter=Q(activities__at__gte=since)), 0
+            ),
+            last_activity=Max("activities__at"),
+        )
+        .filter(Q(recent_points__gt=0) | Q(score__gt=0))
+        .select_related("stage", "owner", "campaign")
+        .prefetch_related(
+            Prefetch("activities", queryset=recent, to_attr="recent"), _current_offers()
+        )
+        .order_by("-recent_points", "-score", F("last_activity").desc(nulls_last=True), "pk")[
+            :limit
+        ]
+    )
+
+
+def lead_page_lead(user: User, lead_id: int) -> Lead | None:
+    """The lead as its page shows it, if `user` may see it."""
+    return (
+        lead_visible(user)
+        .select_related("stage", "owner", "team", "campaign")
+        .prefetch_related(_current_offers())
+        .filter(pk=lead_id)
+        .first()
+    )
+
+
+def lead_clocks(offer: Offer | None) -> list[SlaTimer]:
+    """The SLA clocks running now on the lead's open offer, soonest first."""
+    if offer is None:
+        return []
+    return list(
+        SlaTimer.objects.filter(offer=offer, fired_at__isnull=True, cancelled_at__isnull=True)
+        .select_related("step")
+        .order_by("due_at", "pk")
+    )
+
+
+def lead_notifications(lead: Lead) -> list[Notification]:
+    return list(Notification.objects.filter(lead=lead).select_related("user").order_by("-pk"))

@@ -1,15 +1,25 @@
-"""In-app notifications, emailed one by one or in a daily digest, as each user prefers."""
+"""In-app notifications, emailed one by one, in a daily digest or not at all, as each user
+prefers for each kind; read and marked read in the app."""
 
 from __future__ import annotations
+
+import datetime
 
 from django.conf import settings
 from django.core.mail import send_mail
 from django.db import transaction
 from django.db.models import Prefetch
+from django.template.defaultfilters import pluralize
 from django.utils import timezone
 
 from funnel.models import User
-from handoff.models import Lead, Notification, Offer, RepProfile
+from handoff.models import (
+    Lead,
+    Notification,
+    NotificationDelivery,
+    NotificationPreference,
+    Offer,
+)
 
 
 def lead_summary(lead: Lead, activities: int = 10) -> str:
@@ -41,7 +51,7 @@ def notify(
     offer: Offer | None = None,
     lead: Lead | None = None,
 ) -> Notification:
-    """Record a notification and email it after commit, unless the user takes a daily digest."""
+    """Record a notification and email it after commit, if the user takes this kind by email."""
     [notification] = notifications_send(
         [Notification(user=user, kind=kind, subject=subject, body=body, offer=offer, lead=lead)]
     )
@@ -49,19 +59,24 @@ def notify(
 
 
 def notifications_send(notifications: list[Notification]) -> list[Notification]:
-    """Record several notifications in one insert; email each after commit, in one message,
-    to the users who take them one by one."""
+    """Record several notifications in one insert, each with its user's delivery for its kind;
+    email those taken one by one after commit, in one message. Two statements, however many."""
     from handoff.tasks import notification_email_task, notifications_email_task
 
     if not notifications:
         return []
+    # One read by the (user, kind) unique index; a kind the user never chose is emailed.
+    chosen = {
+        (user_id, kind): delivery
+        for user_id, kind, delivery in NotificationPreference.objects.filter(
+            user_id__in={n.user_id for n in notifications},
+            kind__in={n.kind for n in notifications},
+        ).values_list("user_id", "kind", "delivery")
+    }
+    for n in notifications:
+        n.delivery = chosen.get((n.user_id, n.kind), NotificationDelivery.EMAIL)
     Notification.objects.bulk_create(notifications)
-    digest = set(
-        RepProfile.objects.filter(
-            user_id__in={n.user_id for n in notifications}, email_digest=True
-        ).values_list("user_id", flat=True)
-    )
-    ids = [n.pk for n in notifications if n.user_id not in digest and n.user.email]
+    ids = [n.pk for n in notifications if n.delivery == NotificationDelivery.EMAIL and n.user.email]
     if len(ids) == 1:
         notification_email_task.delay_on_commit(ids[0])
     elif ids:
@@ -75,7 +90,11 @@ def notification_email(*, notification_id: int) -> bool:
     notification = (
         Notification.objects.select_for_update().select_related("user").get(pk=notification_id)
     )
-    if notification.emailed_at or not notification.user.email:
+    if (
+        notification.emailed_at
+        or notification.delivery != NotificationDelivery.EMAIL
+        or not notification.user.email
+    ):
         return False
     send_mail(
         f"[Leadflow] {notification.subject}",
@@ -90,10 +109,16 @@ def notification_email(*, notification_id: int) -> bool:
 
 @transaction.atomic
 def notification_digest_send() -> int:
-    """One email per digest user with everything not yet emailed. Returns emails sent."""
-    waiting = Notification.objects.filter(emailed_at__isnull=True).order_by("created_at")
+    """One email per user with everything made for their digest and not yet sent. Returns
+    emails sent."""
+    waiting = Notification.objects.filter(
+        delivery=NotificationDelivery.DIGEST, emailed_at__isnull=True
+    ).order_by("created_at")
     users = (
-        User.objects.filter(rep_profile__email_digest=True, notifications__emailed_at__isnull=True)
+        User.objects.filter(
+            notifications__delivery=NotificationDelivery.DIGEST,
+            notifications__emailed_at__isnull=True,
+        )
         .exclude(email="")
         .distinct()
         .prefetch_related(Prefetch("notifications", queryset=waiting, to_attr="waiting"))
@@ -104,7 +129,7 @@ def notification_digest_send() -> int:
         items = user.waiting
         body = "\n\n".join(f"{n.created_at:%Y-%m-%d %H:%M} {n.subject}\n{n.body}" for n in items)
         send_mail(
-            f"[Leadflow] Your daily digest: {len(items)} notifications",
+            f"[Leadflow] Your daily digest: {len(items)} notification{pluralize(len(items))}",
             body,
             settings.DEFAULT_FROM_EMAIL,
             [user.email],
@@ -112,3 +137,47 @@ def notification_digest_send() -> int:
         Notification.objects.filter(pk__in=[n.pk for n in items]).update(emailed_at=now)
         sent += 1
     return sent
+
+
+# --- the user's own settings and reading ---------------------------------------------------
+
+
+@transaction.atomic
+def notification_deliveries_update(*, user: User, deliveries: dict[str, str]) -> None:
+    """Set how `user` takes each kind given ({kind: delivery}), in one statement. It applies to
+    notifications made from now on."""
+    unknown = set(deliveries) - set(Notification.Kind.values)
+    unknown |= set(deliveries.values()) - set(NotificationDelivery.values)
+    if unknown:
+        raise ValueError(f"Unknown kinds or deliveries: {sorted(unknown)}")
+    NotificationPreference.objects.bulk_create(
+        [
+            NotificationPreference(user=user, kind=kind, delivery=delivery)
+            for kind, delivery in deliveries.items()
+        ],
+        update_conflicts=True,
+        unique_fields=["user", "kind"],
+        update_fields=["delivery"],
+    )
+
+
+def notification_mark_read(
+    *, notification: Notification, now: datetime.datetime | None = None
+) -> Notification:
+    """Mark one notification read; marking it again keeps the first time."""
+    now = now or timezone.now()
+    # Conditional, so two tabs marking it at once agree on when it was read.
+    if Notification.objects.filter(pk=notification.pk, read_at__isnull=True).update(read_at=now):
+        notification.read_at = now
+    return notification
+
+
+def notifications_mark_read(
+    *, user: User, seen_at: datetime.datetime | None = None, now: datetime.datetime | None = None
+) -> int:
+    """Mark all of `user`'s unread notifications read, or only those made by `seen_at` (when the
+    page they clicked on was drawn: one arriving since stays unread). Returns how many."""
+    unread = Notification.objects.filter(user=user, read_at__isnull=True)
+    if seen_at is not None:
+        unread = unread.filter(created_at__lte=seen_at)
+    return unread.update(read_at=now or timezone.now())

@@ -7,12 +7,13 @@ from django.core.exceptions import ValidationError
 from django.http import HttpRequest
 
 from handoff.forms import AssignForm, DispositionForm, RejectForm, TouchForm
-from handoff.models import Lead, Offer
+from handoff.models import Lead, Offer, OfferStatus
 from handoff.services.offers import offer_accept, offer_assign, offer_claim, offer_reject
+from handoff.services.reassign import offer_reassign
 from handoff.services.work import lead_disposition, touch_log
 from leadflow.errors import DomainError
 
-NO_OFFER = "{lead} has no offer waiting for a decision."
+NO_OFFER = "{lead} has no open offer."
 
 
 def _form_errors(form) -> str:
@@ -54,10 +55,12 @@ def _reject(request, lead, offer):
 
 
 def _assign(request, lead, offer):
+    """A waiting offer to a rep of its queue's team; a lead being worked to another rep."""
     offer = _pending(lead, offer)
     team = offer.queue_id or offer.handoff.receiving_team_id
     data = _valid(AssignForm(request.POST, team_id=team))
-    offer_assign(offer=offer, actor=request.user, assignee=data["assignee"])
+    hand = offer_reassign if offer.status == OfferStatus.ACCEPTED else offer_assign
+    hand(offer=offer, actor=request.user, assignee=data["assignee"])
     return f"{lead} handed to {data['assignee']}."
 
 
