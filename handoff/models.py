@@ -101,6 +101,11 @@ class Lead(models.Model):
         name = f"{self.first_name} {self.last_name}".strip()
         return f"{name} <{self.email}>" if name else (self.email or self.external_id)
 
+    @property
+    def display_name(self) -> str:
+        """How pages title the lead: the name, else the email, else the external id."""
+        return f"{self.first_name} {self.last_name}".strip() or self.email or self.external_id
+
 
 class StageTransition(models.Model):
     """One stage change of one lead. Append-only: the database refuses updates and deletes."""

@@ -8,7 +8,19 @@ from dataclasses import dataclass
 from typing import Any
 
 from django.db import connection
-from django.db.models import Case, F, Max, OuterRef, Prefetch, Q, QuerySet, Subquery, Sum, When
+from django.db.models import (
+    Case,
+    Count,
+    F,
+    Max,
+    OuterRef,
+    Prefetch,
+    Q,
+    QuerySet,
+    Subquery,
+    Sum,
+    When,
+)
 from django.db.models.functions import Coalesce
 
 from funnel.models import Role, StageKind, User
@@ -258,7 +270,8 @@ HOT_LEADS = 25
 
 def hot_leads(user: User, *, now: datetime.datetime, limit: int = HOT_LEADS) -> list[Lead]:
     """The hottest leads `user` may work: visible, in an open stage, by the points their
-    marketing activity earned in the last two weeks, then by score; each with those
+    marketing activity earned in the last two weeks, then how much of it there was, then by
+    score; each with those
     activities (`recent`), newest first. A rep's time goes to these first."""
     since = now - datetime.timedelta(days=HOT_DAYS)
     recent = Activity.objects.filter(at__gte=since).order_by("-at")
@@ -269,16 +282,21 @@ def hot_leads(user: User, *, now: datetime.datetime, limit: int = HOT_LEADS) -> 
             recent_points=Coalesce(
                 Sum("activities__points", filter=Q(activities__at__gte=since)), 0
             ),
+            recent_count=Count("activities", filter=Q(activities__at__gte=since)),
             last_activity=Max("activities__at"),
         )
-        .filter(Q(recent_points__gt=0) | Q(score__gt=0))
+        .filter(Q(recent_count__gt=0) | Q(score__gt=0))
         .select_related("stage", "owner", "campaign")
         .prefetch_related(
             Prefetch("activities", queryset=recent, to_attr="recent"), _current_offers()
         )
-        .order_by("-recent_points", "-score", F("last_activity").desc(nulls_last=True), "pk")[
-            :limit
-        ]
+        .order_by(
+            "-recent_points",
+            "-recent_count",
+            "-score",
+            F("last_activity").desc(nulls_last=True),
+            "pk",
+        )[:limit]
     )
 
 

@@ -40,8 +40,10 @@ def reason_options(choices, chosen=None):
 @register.simple_tag
 def disposition_options(choices, chosen=None):
     """Dispositions, each tagged with the reason purpose it takes and whether it needs an
-    amount (DISPOSITION_RULES), for the page to show only the fields that apply."""
-    return format_html_join(
+    amount (DISPOSITION_RULES), for the page to show only the fields that apply. None is
+    chosen until the user chooses: a Save pressed by mistake records nothing."""
+    prompt = format_html('<option value="">Disposition…</option>')
+    return prompt + format_html_join(
         "",
         '<option value="{}" data-purpose="{}" data-amount="{}"{}>{}</option>',
         (

@@ -19,9 +19,7 @@ NO_OFFER = "{lead} has no open offer."
 def _form_errors(form) -> str:
     """Each error with the label of its field, as the user saw it."""
     return "; ".join(
-        " ".join(errors)
-        if name == "__all__"
-        else f"{form.fields[name].label or name}: {' '.join(errors)}"
+        " ".join(errors) if name == "__all__" else f"{form[name].label}: {' '.join(errors)}"
         for name, errors in form.errors.items()
     )
 

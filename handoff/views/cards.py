@@ -88,20 +88,21 @@ class CardMaker:
             None if self.placed or not (self.outcome.done or self.outcome.error) else self.outcome
         )
 
-    def cards(self, section: str, pairs, *, work: bool = False) -> list[Card]:
-        """The cards of one list (`section` names it in slots); the confirmation of an action
-        that took its lead off the list stands where the card was."""
-        cards = [self.card(lead, offer, work=work) for lead, offer in pairs]
+    def cards(self, pairs, *, work: bool = False) -> list[Card]:
+        return [self.card(lead, offer, work=work) for lead, offer in pairs]
+
+    def settle(self, **lists: list[Card]) -> dict[str, list[Card]]:
+        """After every list of the page is made: an action whose lead left them all leaves its
+        confirmation in the list it was taken in, where its card stood."""
         name, _, index = self.outcome.slot.partition(":")
-        acted = self.outcome
-        if name == section and acted.done and all(c.lead.pk != acted.lead_id for c in cards):
+        if not self.placed and self.outcome.done and name in lists:
+            cards = lists[name]
             at = min(int(index) if index.isdigit() else 0, len(cards))
+            gone = Card(lead=None, offer=None, urls={}, dispositions=[], gone=True)
+            gone.done = self.outcome.done
+            cards.insert(at, gone)
             self.placed = True
-            cards.insert(
-                at,
-                Card(lead=None, offer=None, urls={}, dispositions=[], done=acted.done, gone=True),
-            )
-        return cards
+        return lists
 
 
 def select_options() -> dict[str, list]:

@@ -7,6 +7,7 @@ from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
+from django.utils.dateparse import parse_datetime
 from django.views.decorators.http import require_GET, require_POST
 
 from funnel.models import Role, StageKind
@@ -42,6 +43,17 @@ def _may_assign(user, offer: Offer | None) -> bool:
     return user.effective_role == Role.ADMIN or user_manages_team(user, team)
 
 
+def _last_decision(history: list[HistoryItem]) -> dict | None:
+    """The routing decision that put the lead's latest routed offer where it is (each offer
+    keeps its decisions): why it came to its holder, even after the offer closed."""
+    offer = next((i.obj for i in history if i.type == "offer" and i.obj.routing), None)
+    if offer is None:
+        return None
+    decision = dict(offer.routing[-1])
+    decision["at"] = parse_datetime(decision["at"]) if decision.get("at") else None
+    return decision
+
+
 def _render_lead(request: HttpRequest, lead: Lead, outcome: Outcome | None = None):
     offer = next(iter(lead.current_offers), None)
     maker = CardMaker(request.user, outcome, via_lead=True)
@@ -67,7 +79,7 @@ def _render_lead(request: HttpRequest, lead: Lead, outcome: Outcome | None = Non
         "may_work": may_work,
         "may_assign": may_assign,
         "assign_form": AssignForm(team_id=team) if may_assign else None,
-        "decisions": offer.routing if offer else [],
+        "decision": _last_decision(history),
         "clocks": lead_clocks(offer),
         "history": history,
         "now": timezone.now(),

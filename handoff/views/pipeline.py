@@ -20,7 +20,7 @@ def render_pipeline(request: HttpRequest, outcome: Outcome | None = None) -> Htt
     pairs = ((lead, next(iter(lead.current_offers), None)) for lead in page)
     context = {
         "page": page,
-        "cards": maker.cards("pipeline", pairs, work=True),
+        "cards": maker.settle(pipeline=maker.cards(pairs, work=True))["pipeline"],
         "unplaced": maker.unplaced,
         "on_pages": pages_query(on),
         "now": timezone.now(),

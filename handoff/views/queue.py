@@ -55,11 +55,15 @@ def _render_queue(request: HttpRequest, outcome: Outcome | None = None) -> HttpR
     # The refresh, every action and the page links keep the pages the user is on.
     on = pages_link({"waiting_page": waiting, "held_page": held})
     maker = CardMaker(request.user, outcome)
+    cards = maker.settle(
+        waiting=maker.cards((o.lead, o) for o in waiting),
+        held=maker.cards(((o.lead, o) for o in held), work=True),
+    )
     context = {
         "waiting": waiting,
         "held": held,
-        "waiting_cards": maker.cards("waiting", ((o.lead, o) for o in waiting)),
-        "held_cards": maker.cards("held", ((o.lead, o) for o in held), work=True),
+        "waiting_cards": cards["waiting"],
+        "held_cards": cards["held"],
         "unplaced": maker.unplaced,
         "on_pages": pages_query(on),
         "now": timezone.now(),
