@@ -51,6 +51,8 @@ class TouchForm(forms.Form):
     kind = forms.ChoiceField(choices=Touch.Kind.choices)
     outcome = forms.ChoiceField(choices=[("", "Outcome…"), *Touch.Outcome.choices], required=False)
     note = forms.CharField(required=False, max_length=2000)
+    next_step = forms.CharField(required=False, max_length=200)
+    next_step_due = forms.DateField(required=False, label="Next step by")
 
 
 class AssignForm(forms.Form):

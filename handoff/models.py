@@ -526,6 +526,9 @@ class Touch(models.Model):
     recorded_at = models.DateTimeField(null=True, blank=True, default=timezone.now, editable=False)
     note = models.TextField(blank=True)
     logged_at = models.DateTimeField(default=timezone.now)
+    # What the rep means to do next, and by when: the latest one is a deadline in their pipeline.
+    next_step = models.CharField(max_length=200, blank=True)
+    next_step_due = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         ordering = ["at", "id"]

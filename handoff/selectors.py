@@ -21,7 +21,7 @@ from django.db.models import (
     Sum,
     When,
 )
-from django.db.models.functions import Coalesce
+from django.db.models.functions import Coalesce, Least
 
 from funnel.models import Role, StageKind, User
 from handoff.models import (
@@ -241,11 +241,17 @@ def _current_offers() -> Prefetch:
     return Prefetch("offers", queryset=current, to_attr="current_offers")
 
 
+def _next_steps() -> QuerySet[Touch]:
+    """Each lead's latest planned next step comes first."""
+    return Touch.objects.filter(lead=OuterRef("pk")).exclude(next_step="").order_by("-at", "-pk")
+
+
 def pipeline_leads(user: User) -> QuerySet[Lead]:
     """Every lead `user` holds in an open stage (SAL, SQL, QIA…), until it is won, lost,
     recycled or disqualified; by the deadline that applies now (to accept, touch or disposition
-    it, under its open offer), then the hottest."""
-    due = (
+    it under its open offer, or the holder's own next step, whichever comes first), then the
+    hottest."""
+    offer_due = (
         Offer.objects.current()
         .filter(lead=OuterRef("pk"))
         .annotate(
@@ -255,10 +261,23 @@ def pipeline_leads(user: User) -> QuerySet[Lead]:
         )
         .values("due")[:1]
     )
+    step = _next_steps()
     return (
         Lead.objects.filter(owner=user, merged_into__isnull=True, stage__kind=StageKind.OPEN)
         .select_related("stage", "campaign")
-        .annotate(due_at=Subquery(due))
+        .annotate(
+            offer_due=Subquery(offer_due),
+            next_step=Subquery(step.values("next_step")[:1]),
+            next_step_due=Subquery(step.values("next_step_due")[:1]),
+        )
+        # LEAST is NULL on SQLite when either side is: the Case keeps the one that is set.
+        .annotate(
+            due_at=Case(
+                When(offer_due__isnull=True, then=F("next_step_due")),
+                When(next_step_due__isnull=True, then=F("offer_due")),
+                default=Least("offer_due", "next_step_due"),
+            )
+        )
         .prefetch_related(_current_offers())
         .order_by(F("due_at").asc(nulls_last=True), "-score", "pk")
     )
@@ -301,9 +320,14 @@ def hot_leads(user: User, *, now: datetime.datetime, limit: int = HOT_LEADS) -> 
 
 
 def lead_page_lead(user: User, lead_id: int) -> Lead | None:
-    """The lead as its page shows it, if `user` may see it."""
+    """The lead as its page shows it, if `user` may see it, with its latest next step."""
+    step = _next_steps()
     return (
         lead_visible(user)
+        .annotate(
+            next_step=Subquery(step.values("next_step")[:1]),
+            next_step_due=Subquery(step.values("next_step_due")[:1]),
+        )
         .select_related("stage", "owner", "team", "campaign")
         .prefetch_related(_current_offers())
         .filter(pk=lead_id)

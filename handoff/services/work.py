@@ -39,6 +39,8 @@ from leadflow.errors import DomainError
 
 NOT_THE_HOLDER = "Only the lead's owner, their team's manager or an admin may do this."
 TOUCH_IN_FUTURE = "A touch cannot be logged in the future."
+NEXT_STEP_NEEDED = "Say what the next step is, or leave its date empty."
+NEXT_STEP_IN_PAST = "The next step cannot be due before the touch."
 TOUCH_TOO_OLD = "A touch older than 90 days cannot be logged: it would rewrite SLA history."
 CANNOT_QUALIFY = "A lead in {stage} has no next stage to be qualified into."
 NO_STAGE_OF_KIND = "The funnel has no active {kind} stage."
@@ -99,8 +101,11 @@ def touch_log(
     at: datetime.datetime | None = None,
     outcome: str = "",
     note: str = "",
+    next_step: str = "",
+    next_step_due: datetime.date | datetime.datetime | None = None,
 ) -> Touch:
-    """Log a call, email or meeting; the first touch and the touch count move the SLA clocks."""
+    """Log a call, email or meeting, with the next step the rep plans (and by when); the first
+    touch and the touch count move the SLA clocks."""
     lead = Lead.objects.select_for_update().get(pk=lead.pk)
     offer = lead_offer_active(lead)
     if not lead_may_work(lead, actor, offer):
@@ -110,7 +115,25 @@ def touch_log(
         raise ValidationError({"at": TOUCH_IN_FUTURE})
     if at < timezone.now() - TOUCH_LATEST_LOGGING:
         raise ValidationError({"at": TOUCH_TOO_OLD})
-    touch = Touch(lead=lead, offer=offer, user=actor, kind=kind, outcome=outcome, at=at, note=note)
+    if next_step_due is not None and not next_step:
+        raise ValidationError({"next_step": NEXT_STEP_NEEDED})
+    if next_step_due is not None and not isinstance(next_step_due, datetime.datetime):
+        # A day, as the page asks for it: due by the end of that day.
+        end = datetime.datetime.combine(next_step_due, datetime.time(23, 59))
+        next_step_due = timezone.make_aware(end)
+    if next_step_due is not None and next_step_due < at:
+        raise ValidationError({"next_step_due": NEXT_STEP_IN_PAST})
+    touch = Touch(
+        lead=lead,
+        offer=offer,
+        user=actor,
+        kind=kind,
+        outcome=outcome,
+        at=at,
+        note=note,
+        next_step=next_step,
+        next_step_due=next_step_due,
+    )
     touch.full_clean()
     touch.save()
     if offer is not None:

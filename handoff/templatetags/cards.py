@@ -2,7 +2,8 @@
 options were most of a queue page's rendering time. Each keeps what the user chose."""
 
 from django import template
-from django.utils.html import format_html, format_html_join
+from django.utils.html import format_html_join
+from django.utils.safestring import mark_safe
 
 from handoff.services.work import DISPOSITION_RULES
 
@@ -42,7 +43,7 @@ def disposition_options(choices, chosen=None):
     """Dispositions, each tagged with the reason purpose it takes and whether it needs an
     amount (DISPOSITION_RULES), for the page to show only the fields that apply. None is
     chosen until the user chooses: a Save pressed by mistake records nothing."""
-    prompt = format_html('<option value="">Disposition…</option>')
+    prompt = mark_safe('<option value="">Disposition…</option>')  # a constant, no input
     return prompt + format_html_join(
         "",
         '<option value="{}" data-purpose="{}" data-amount="{}"{}>{}</option>',
@@ -65,13 +66,3 @@ def posted(values, name, default=""):
     if values and name in values:
         return values[name]
     return default
-
-
-@register.filter
-def label_of(value, choices):
-    return dict(choices).get(value, value)
-
-
-@register.simple_tag
-def hidden_unless(condition):
-    return "" if condition else format_html("{}", " hidden")

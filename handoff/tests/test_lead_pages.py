@@ -190,3 +190,51 @@ def test_hot_leads_come_by_recent_activity_and_stay_within_what_the_rep_may_see(
     assert text.index(f'id="lead-{hot.lead_id}"') < text.index(f'id="lead-{cold.lead_id}"')
     assert "+30 points" in text
     assert f'id="lead-{stranger.lead_id}"' not in text
+
+
+def test_a_touch_with_a_next_step_makes_it_the_deadline_in_the_pipeline(client, held, sales_team):
+    # Given two SQL leads the rep holds (no SLA deadline any more), one hotter
+    rep = held.owner
+    other = _routed("other@acme.com", first_name="Olga")
+    Offer.objects.filter(pk=other.pk).update(assignee=rep)
+    other.refresh_from_db()
+    offer_accept(offer=other, actor=rep)
+    lead_disposition(lead=other.lead, actor=rep, disposition="qualified")
+    Lead.objects.filter(pk=other.lead_id).update(score=99)
+    client.force_login(rep)
+    first = client.get(reverse("handoff:pipeline")).text
+    assert first.index(f'id="lead-{other.lead_id}"') < first.index(f'id="lead-{held.pk}"')
+
+    # When the rep logs a call on the colder one with a next step due tomorrow
+    tomorrow = (timezone.localdate() + datetime.timedelta(days=1)).isoformat()
+    response = _act(
+        client,
+        held,
+        "touch",
+        target="pipeline",
+        kind="call",
+        next_step="Send the quote",
+        next_step_due=tomorrow,
+    )
+
+    # Then it comes first, showing the step, and its page tells it
+    assert response.status_code == 200
+    assert response.text.index(f'id="lead-{held.pk}"') < response.text.index(
+        f'id="lead-{other.lead_id}"'
+    )
+    assert "Next: Send the quote" in response.text
+    page = client.get(reverse("handoff:lead", args=[held.pk])).text
+    assert "Next step: Send the quote" in page
+
+
+def test_a_next_step_date_without_a_step_is_refused_and_kept(client, held):
+    client.force_login(held.owner)
+    tomorrow = (timezone.localdate() + datetime.timedelta(days=1)).isoformat()
+
+    response = _act(
+        client, held, "touch", kind="call", note="left a message", next_step_due=tomorrow
+    )
+
+    assert "Say what the next step is" in response.text
+    assert 'value="left a message"' in response.text and f'value="{tomorrow}"' in response.text
+    assert not held.touches.exists()
