@@ -7,21 +7,12 @@ from django import forms
 from funnel.models import Team
 from handoff.models import Offer, SlaAgreement
 from handoff.services.reassign import NOTHING_CHOSEN
+from handoff.services.sla import AGREEMENT_TERMS
 
 from .selectors import team_offers_all, team_reps
 
 CHOOSE_REP = "Choose the rep to hand the leads to."
 NOT_A_MEMBER = "Choose an active member of {team}."
-# The agreement's terms a new version may change; its breach ladder is copied as it is.
-AGREEMENT_TERMS = [
-    "criteria",
-    "accept_within_hours",
-    "first_touch_within_hours",
-    "min_touches",
-    "touches_within_days",
-    "work_within_days",
-    "warn_before_hours",
-]
 
 
 class ReassignForm(forms.Form):
@@ -57,5 +48,5 @@ class AgreementTermsForm(forms.ModelForm):
 
     class Meta:
         model = SlaAgreement
-        fields = AGREEMENT_TERMS
+        fields = list(AGREEMENT_TERMS)
         widgets = {"criteria": forms.Textarea(attrs={"rows": 4})}

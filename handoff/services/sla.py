@@ -35,6 +35,18 @@ class AgreementError(DomainError):
     status = 409
 
 
+# The terms a version sets; its breach ladder (SlaStep) is copied as it is.
+AGREEMENT_TERMS = (
+    "criteria",
+    "accept_within_hours",
+    "first_touch_within_hours",
+    "min_touches",
+    "touches_within_days",
+    "work_within_days",
+    "warn_before_hours",
+)
+
+
 def agreement_current(handoff: HandoffPair) -> SlaAgreement | None:
     """The agreement in force: the newest version signed by both sides."""
     return (
@@ -153,17 +165,6 @@ def timers_cancel(*, offer: Offer, clocks: list[str] | None = None, why: str) ->
 
 def agreement_revise(*, agreement: SlaAgreement, actor: User | None) -> SlaAgreement:
     """A new, unsigned version with the same terms and ladder, for leaders to edit and sign."""
-    terms = {
-        field: getattr(agreement, field)
-        for field in (
-            "criteria",
-            "accept_within_hours",
-            "first_touch_within_hours",
-            "min_touches",
-            "touches_within_days",
-            "work_within_days",
-            "warn_before_hours",
-        )
-    }
+    terms = {field: getattr(agreement, field) for field in AGREEMENT_TERMS}
     steps = [(s.clock, s.after_hours, s.action) for s in agreement.steps.all()]
     return agreement_propose(handoff=agreement.handoff, actor=actor, steps=steps, **terms)

@@ -10,6 +10,7 @@ from handoff.services.leads import lead_create
 from handoff.services.offers import offer_accept, offer_route
 from handoff.services.setup import handoff_setup_defaults
 from handoff.services.work import touch_log
+from handoff.tests.conftest import sla_enqueues  # noqa: F401  (a fixture the web tests share)
 
 
 @pytest.fixture
@@ -69,16 +70,3 @@ def offers():
         return [Offer.objects.get(pk=o.pk) for o in made]
 
     return make
-
-
-@pytest.fixture
-def no_enqueues(monkeypatch):
-    """Task enqueues are recorded, not sent: transactional tests commit, and Redis is shared."""
-    from handoff.tasks import notification_email_task, notifications_email_task, offer_route_task
-
-    sent = []
-    for task in (offer_route_task, notification_email_task, notifications_email_task):
-        monkeypatch.setattr(
-            task, "delay_on_commit", lambda *args, _name=task.name, **kwargs: sent.append(_name)
-        )
-    return sent

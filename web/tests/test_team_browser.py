@@ -28,7 +28,7 @@ def shots(tmp_path):
     return save
 
 
-def test_a_manager_reassigns_an_overdue_lead(browser_login, people, offers, no_enqueues, shots):
+def test_a_manager_reassigns_an_overdue_lead(browser_login, people, offers, sla_enqueues, shots):
     # Given a lead rep A accepted and left past its touches deadline, and one waiting
     worked, waiting = offers(2, accepted=1)
     Offer.objects.filter(pk=worked.pk).update(
@@ -60,7 +60,7 @@ def test_a_manager_reassigns_an_overdue_lead(browser_login, people, offers, no_e
     assert Offer.objects.get(pk=waiting.pk).assignee == people.reps[0]
 
 
-def test_two_managers_bring_a_new_version_into_force(browser_login, people, no_enqueues, shots):
+def test_two_managers_bring_a_new_version_into_force(browser_login, people, sla_enqueues, shots):
     # Given the sales manager on the console
     page = browser_login(people.manager)
     page.goto("/team/")
@@ -92,7 +92,7 @@ def test_two_managers_bring_a_new_version_into_force(browser_login, people, no_e
     assert signed.accept_within_hours == 4
 
 
-def test_the_console_fits_a_phone(browser_login, people, offers, no_enqueues, shots):
+def test_the_console_fits_a_phone(browser_login, people, offers, sla_enqueues, shots):
     offers(4, accepted=2)
 
     page = browser_login(people.manager, viewport=PHONE)
