@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from django.utils.functional import SimpleLazyObject
 
-from handoff.account_selectors import account_get
+from handoff.selectors import account_get
 
 
 def header(request) -> dict:

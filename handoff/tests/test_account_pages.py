@@ -10,8 +10,8 @@ from django.utils.html import escape
 
 from funnel.models import Role
 from funnel.tests.factories import TeamFactory, UserFactory
-from handoff.account_forms import AWAY_UNTIL_BEFORE_FROM, AWAY_UNTIL_MISSING, AWAY_UNTIL_PAST
 from handoff.context_processors import header
+from handoff.forms import AWAY_UNTIL_BEFORE_FROM, AWAY_UNTIL_MISSING, AWAY_UNTIL_PAST
 from handoff.models import (
     Notification,
     NotificationDelivery,

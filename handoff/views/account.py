@@ -15,8 +15,8 @@ from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from handoff.account_forms import PreferencesForm, ReadAllForm
-from handoff.account_selectors import account_get, notification_deliveries, notification_list
+from handoff.forms import PreferencesForm, ReadAllForm
+from handoff.selectors import account_get, notification_deliveries, notification_list
 from handoff.services.account import preferences_update
 from handoff.services.notifications import notification_mark_read, notifications_mark_read
 
