@@ -431,6 +431,12 @@ class Offer(models.Model):
             models.Index(fields=["queue", "status"], name="offer_queue_status"),
             models.Index(fields=["handoff", "offered_at"], name="offer_handoff_offered"),
             models.Index(fields=["lead", "offered_at"], name="offer_lead_offered"),
+            # The routing safety net's (offers_route_overdue): only offers never routed.
+            models.Index(
+                fields=["offered_at"],
+                condition=Q(routed_at__isnull=True, status="pending"),
+                name="offer_unrouted",
+            ),
         ]
 
     def __str__(self):
@@ -527,7 +533,8 @@ class Touch(models.Model):
     note = models.TextField(blank=True)
     logged_at = models.DateTimeField(default=timezone.now)
     # What the rep means to do next, and by when: the latest one is a deadline in their pipeline.
-    next_step = models.CharField(max_length=200, blank=True)
+    # A default in the database too: bulk writers (the demo's COPY) name only the columns they set.
+    next_step = models.CharField(max_length=200, blank=True, default="", db_default="")
     next_step_due = models.DateTimeField(null=True, blank=True)
 
     class Meta:
@@ -673,6 +680,12 @@ class Notification(models.Model):
                 fields=["user", "created_at"],
                 condition=Q(emailed_at__isnull=True, delivery="digest"),
                 name="notification_digest_waiting",
+            ),
+            # The email safety net's (notifications_email_overdue): only emails not yet sent.
+            models.Index(
+                fields=["created_at"],
+                condition=Q(emailed_at__isnull=True, delivery="email"),
+                name="notification_email_waiting",
             ),
         ]
 

@@ -52,3 +52,21 @@ def notification_digest_task() -> int:
     from handoff.services.notifications import notification_digest_send
 
     return notification_digest_send()
+
+
+# The safety nets: what a lost message (broker away, worker killed) left undone, found from the
+# database. Each runs every minute (beat), inside the minute.
+@shared_task(soft_time_limit=50, time_limit=58)
+def offers_route_overdue_task() -> int:
+    """Route the offers whose routing message never ran."""
+    from handoff.services.offers import offers_route_overdue
+
+    return offers_route_overdue()
+
+
+@shared_task(soft_time_limit=50, time_limit=58)
+def notifications_email_overdue_task() -> int:
+    """Email the notifications whose email message never ran."""
+    from handoff.services.notifications import notifications_email_overdue
+
+    return notifications_email_overdue()

@@ -79,3 +79,56 @@ def test_the_embedded_default_migrates_moves_leads_and_guards_history(tmp_path):
     # The secret key was generated into var/ once, readable by its owner only.
     assert (tmp_path / "secret_key").stat().st_mode & 0o077 == 0
     assert (tmp_path / "leadflow.sqlite3").exists()
+
+
+CONCURRENT_WRITES = """
+import threading
+from django.db import connection, transaction
+with connection.cursor() as cursor:
+    cursor.execute("CREATE TABLE counter (n integer)")
+    cursor.execute("INSERT INTO counter VALUES (0)")
+both_read = threading.Barrier(2, timeout=1)
+errors = []
+
+def bump():
+    # Read, then write: two such transactions at once are what a worker and a request do.
+    try:
+        with transaction.atomic():
+            with connection.cursor() as cursor:
+                cursor.execute("SELECT n FROM counter")
+                n = cursor.fetchone()[0]
+            try:
+                both_read.wait()  # under IMMEDIATE the second waits to begin: no rendezvous
+            except threading.BrokenBarrierError:
+                pass
+            with connection.cursor() as cursor:
+                cursor.execute("UPDATE counter SET n = %s", [n + 1])
+    except Exception as exc:
+        errors.append(str(exc))
+    finally:
+        connection.close()
+
+threads = [threading.Thread(target=bump) for _ in range(2)]
+for thread in threads:
+    thread.start()
+for thread in threads:
+    thread.join()
+print("errors", errors)
+with connection.cursor() as cursor:
+    cursor.execute("SELECT n FROM counter")
+    print("counter", cursor.fetchone()[0])
+"""
+
+
+@pytest.mark.slow
+def test_a_sqlite_database_url_waits_for_the_lock_as_the_embedded_default_does(tmp_path):
+    env = _embedded_env(tmp_path)
+    env.update(
+        DATABASE_URL=f"sqlite:///{tmp_path / 'named.sqlite3'}",
+        SECRET_KEY="tests-only-not-a-secret",
+    )
+
+    out = _manage(env, "shell", "-c", CONCURRENT_WRITES)
+
+    assert "errors []" in out  # not "database is locked"
+    assert "counter 2" in out  # the second write waited for the first, then saw it

@@ -104,6 +104,7 @@ class LeadRowSerializer(LeadContactSerializer):
     read_only_messages = {k: v for k, v in READ_ONLY.items() if k not in ("stage", "score")}
 
     stage = serializers.SlugField(
+        max_length=50,
         required=False,
         help_text="Entry stage of a new lead (default inquiry). An existing lead's stage may "
         "be repeated, not changed.",

@@ -120,7 +120,9 @@ class LeadContactSerializer(StrictSerializer):
 class LeadCreateSerializer(LeadContactSerializer):
     read_only_messages = {k: v for k, v in READ_ONLY.items() if k not in ("stage", "score")}
 
-    stage = serializers.SlugField(required=False, default="inquiry", help_text="Entry stage.")
+    stage = serializers.SlugField(
+        max_length=50, required=False, default="inquiry", help_text="Entry stage."
+    )
     score = serializers.IntegerField(required=False, default=0, help_text="Initial score.")
 
 
@@ -178,10 +180,17 @@ class LeadDetailApi(APIView):
         return Response(LeadOutputSerializer(lead_shown(request, pk)).data)
 
 
+NOTE_MAX_LENGTH = 10_000
+
+
 class TransitionInputSerializer(StrictSerializer):
-    to = serializers.SlugField(help_text="Key of the stage to move to.")
-    reason = serializers.SlugField(required=False, allow_blank=True, help_text="Reason code.")
-    note = serializers.CharField(required=False, allow_blank=True, default="")
+    to = serializers.SlugField(max_length=50, help_text="Key of the stage to move to.")
+    reason = serializers.SlugField(
+        max_length=50, required=False, allow_blank=True, help_text="Reason code."
+    )
+    note = serializers.CharField(
+        max_length=NOTE_MAX_LENGTH, required=False, allow_blank=True, default=""
+    )
 
 
 class LeadTransitionApi(APIView):
@@ -207,7 +216,6 @@ class LeadTransitionApi(APIView):
 
 # --- once offered ---------------------------------------------------------------------------
 
-NOTE_MAX_LENGTH = 10_000
 UNKNOWN_REASON = "Unknown {purpose} reason '{code}'."
 UNKNOWN_USER = "Unknown user '{username}'."
 

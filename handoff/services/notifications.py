@@ -4,6 +4,8 @@ prefers for each kind; read and marked read in the app."""
 from __future__ import annotations
 
 import datetime
+import logging
+import time
 
 from django.conf import settings
 from django.core.mail import send_mail
@@ -20,6 +22,14 @@ from handoff.models import (
     NotificationPreference,
     Offer,
 )
+
+logger = logging.getLogger(__name__)
+
+# The email safety net looks back this far: a notification older than that is not worth an
+# email any more (it is in the app), and a mail server that refuses one is not asked forever.
+EMAIL_OVERDUE_WINDOW = datetime.timedelta(days=1)
+EMAIL_OVERDUE_BATCH = 200
+EMAIL_OVERDUE_TIME_BUDGET = 40.0
 
 
 def lead_summary(lead: Lead, activities: int = 10) -> str:
@@ -105,6 +115,44 @@ def notification_email(*, notification_id: int) -> bool:
     notification.emailed_at = timezone.now()
     notification.save(update_fields=["emailed_at"])
     return True
+
+
+def notifications_email_overdue(
+    *, now: datetime.datetime | None = None, time_budget: float = EMAIL_OVERDUE_TIME_BUDGET
+) -> int:
+    """Email the notifications taken one by one that are older than the grace period
+    (SAFETY_NET_GRACE_SECONDS, within EMAIL_OVERDUE_WINDOW) and were never emailed; how many.
+    The safety net for email messages lost on the way (the broker away, a worker killed
+    holding them): beat runs it every minute. `notification_email` locks each and sends it
+    once, so a late original message, or another run at once, sends nothing again."""
+    now = now or timezone.now()
+    overdue = (
+        Notification.objects.filter(
+            delivery=NotificationDelivery.EMAIL,
+            emailed_at__isnull=True,  # the notification_email_waiting index
+            created_at__lte=now - datetime.timedelta(seconds=settings.SAFETY_NET_GRACE_SECONDS),
+            created_at__gte=now - EMAIL_OVERDUE_WINDOW,
+        )
+        .exclude(user__email="")
+        .order_by("pk")
+    )
+    deadline, last, sent = time.monotonic() + time_budget, 0, 0
+    while time.monotonic() < deadline:
+        ids = list(overdue.filter(pk__gt=last).values_list("pk", flat=True)[:EMAIL_OVERDUE_BATCH])
+        for notification_id in ids:
+            if time.monotonic() >= deadline:
+                break  # the rest next minute
+            try:
+                sent += notification_email(notification_id=notification_id)
+            except Exception:
+                # A mail server refusing one must not hold back the others.
+                logger.exception("Safety net: notification %s not emailed", notification_id)
+        if len(ids) < EMAIL_OVERDUE_BATCH:
+            break
+        last = ids[-1]
+    if sent:
+        logger.warning("Safety net: %s notifications emailed that their message missed", sent)
+    return sent
 
 
 @transaction.atomic

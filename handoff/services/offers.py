@@ -7,8 +7,11 @@ people acting at once get one success and one clear refusal.
 from __future__ import annotations
 
 import datetime
+import logging
+import time
 from enum import StrEnum
 
+from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 
@@ -30,10 +33,21 @@ OFFER_NOT_YOURS = (
 )
 OFFER_NOT_IN_QUEUE = "Only members of {team}, its manager or an admin may act on its queued offers."
 OFFER_NOT_QUEUED = "This offer is assigned to {assignee}, not waiting in a queue."
+OFFER_CLAIMED = (
+    "{assignee} claimed this offer from the {team} queue on {when:%Y-%m-%d %H:%M}; "
+    "it is theirs to accept or reject."
+)
 ASSIGN_NOT_ALLOWED = "Only the {team} manager or an admin may assign its queued offers."
 ASSIGNEE_NOT_MEMBER = "{user} is not an active member of {team}."
 REJECT_REASON_REQUIRED = "Rejecting needs a reject reason."
 NO_OPEN_OFFER = "This lead has no open offer."
+
+logger = logging.getLogger(__name__)
+
+# The routing safety net: offers whose routing message never ran, looked for in batches of
+# this many ids (a routing is a few milliseconds), for at most TIME_BUDGET seconds a run.
+OVERDUE_BATCH = 200
+OVERDUE_TIME_BUDGET = 40.0
 
 
 class HeldVia(StrEnum):
@@ -164,6 +178,43 @@ def route_and_start_clocks(
     offer_holder_changed(offer, via=via, at=now)
 
 
+def offers_route_overdue(
+    *, now: datetime.datetime | None = None, time_budget: float = OVERDUE_TIME_BUDGET
+) -> int:
+    """Route every pending offer that was never routed and is older than the grace period
+    (SAFETY_NET_GRACE_SECONDS); how many it routed. The safety net for routing messages lost
+    on the way (the broker restarted or away, a worker killed holding them): beat runs it
+    every minute.
+
+    Each offer goes through `offer_route`, which locks it and routes it only if it is still
+    pending and unrouted: a late original message, or another run at once, changes nothing.
+    """
+    now = now or timezone.now()
+    overdue = Offer.objects.filter(
+        status=OfferStatus.PENDING,
+        routed_at__isnull=True,  # the offer_unrouted index
+        offered_at__lte=now - datetime.timedelta(seconds=settings.SAFETY_NET_GRACE_SECONDS),
+    ).order_by("pk")
+    deadline, last, routed = time.monotonic() + time_budget, 0, 0
+    while time.monotonic() < deadline:
+        ids = list(overdue.filter(pk__gt=last).values_list("pk", flat=True)[:OVERDUE_BATCH])
+        for offer_id in ids:
+            if time.monotonic() >= deadline:
+                break  # the rest next minute
+            at = timezone.now()  # its clocks start when it reaches someone
+            try:
+                routed += offer_route(offer_id=offer_id, now=at).routed_at == at
+            except Exception:
+                # One offer that cannot be routed must not hold back the others.
+                logger.exception("Safety net: offer %s could not be routed", offer_id)
+        if len(ids) < OVERDUE_BATCH:
+            break
+        last = ids[-1]
+    if routed:
+        logger.warning("Safety net: %s offers routed that their message never reached", routed)
+    return routed
+
+
 def offer_holder_changed(offer: Offer, *, via: str, at: datetime.datetime) -> None:
     """Record who holds the offer now (a rep, or a team's queue) and tell integrations, as soon
     as it changes: a CRM learns who got a lead when they get it, not when they accept it."""
@@ -247,6 +298,11 @@ def offer_reject(*, offer: Offer, actor: User, reason: ReasonCode | None, note: 
 def offer_claim(*, offer: Offer, actor: User) -> Offer:
     """A member of the queue takes a queued offer; it is theirs to accept or reject."""
     offer = _locked(offer)
+    held = offer.status == OfferStatus.PENDING and offer.assignee_id is not None
+    if held and actor.team_id == (offer.queue_id or offer.handoff.receiving_team_id):
+        # Claimed or assigned a moment ago (by whoever locked it first): a conflict for a
+        # member who could have claimed it, not a refusal of their rights.
+        raise OfferConflict(OFFER_NOT_QUEUED.format(assignee=offer.assignee))
     _check_decidable(offer, actor)
     if offer.assignee_id is not None:
         raise OfferConflict(OFFER_NOT_QUEUED.format(assignee=offer.assignee))
@@ -258,7 +314,10 @@ def offer_claim(*, offer: Offer, actor: User) -> Offer:
 
 @transaction.atomic
 def offer_assign(*, offer: Offer, actor: User, assignee: User) -> Offer:
-    """The queue's point of contact (its team manager) or an admin hands a queued offer to a rep."""
+    """The queue's point of contact (its team manager) or an admin hands a pending offer to a
+    rep: a queued one, or one routing or an earlier assignment gave to someone. Not one a
+    member claimed: a claim and an assignment at once are one success and one conflict,
+    whichever locks the offer first. Assigning it to whoever holds it changes nothing."""
     offer = _locked(offer)
     if offer.status != OfferStatus.PENDING:
         _check_decidable(offer, actor)
@@ -267,6 +326,12 @@ def offer_assign(*, offer: Offer, actor: User, assignee: User) -> Offer:
         raise OfferForbidden(ASSIGN_NOT_ALLOWED.format(team=team))
     if assignee.team_id != team.pk or not assignee.is_active:
         raise OfferError(ASSIGNEE_NOT_MEMBER.format(user=assignee, team=team))
+    if offer.assignee_id == assignee.pk:
+        return offer
+    if offer.queue_id is not None and offer.assignee_id is not None:  # claimed from the queue
+        raise OfferConflict(
+            OFFER_CLAIMED.format(assignee=offer.assignee, team=team, when=offer.assigned_at)
+        )
     offer.assignee, offer.assigned_at, offer.queue = assignee, timezone.now(), None
     offer.save(update_fields=["assignee", "assigned_at", "queue"])
     offer_holder_changed(offer, via=HeldVia.ASSIGN, at=offer.assigned_at)

@@ -4,15 +4,18 @@ Refusals from services (a move not allowed, an offer already decided) are Domain
 carry their own HTTP status, so views just call services and let these propagate.
 """
 
-from django.core.exceptions import PermissionDenied
+from django.conf import settings
+from django.core.exceptions import PermissionDenied, RequestDataTooBig
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.http import Http404
-from rest_framework import exceptions
+from rest_framework import exceptions, status
 from rest_framework.response import Response
 from rest_framework.serializers import as_serializer_error
 from rest_framework.views import exception_handler
 
 from leadflow.errors import DomainError
+
+BODY_TOO_LARGE = "The request body is larger than {limit:,} bytes; send less per request."
 
 
 def _first_message(errors) -> str:
@@ -24,6 +27,13 @@ def _first_message(errors) -> str:
 def api_exception_handler(exc, context):
     if isinstance(exc, DomainError):
         return Response({"detail": exc.message, "code": exc.code}, status=exc.status)
+    if isinstance(exc, RequestDataTooBig):
+        # Raised by Django from Content-Length (or the bytes read), before anything is parsed.
+        limit = settings.DATA_UPLOAD_MAX_MEMORY_SIZE
+        return Response(
+            {"detail": BODY_TOO_LARGE.format(limit=limit), "code": "too_large"},
+            status=status.HTTP_413_REQUEST_ENTITY_TOO_LARGE,
+        )
     if isinstance(exc, DjangoValidationError):
         exc = exceptions.ValidationError(detail=as_serializer_error(exc))
     elif isinstance(exc, Http404):

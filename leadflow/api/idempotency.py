@@ -15,6 +15,7 @@ from __future__ import annotations
 import functools
 import hashlib
 import json
+import re
 
 from django.db import IntegrityError, transaction
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse
@@ -33,7 +34,10 @@ KEY_REUSED = (
     "This Idempotency-Key was already used for a different request; "
     "send a new key for a new request."
 )
-KEY_INVALID = "An Idempotency-Key has 1 to 255 characters."
+KEY_INVALID = "An Idempotency-Key has 1 to 255 characters, none of them control characters."
+# NUL, which PostgreSQL cannot store, and the other C0 controls and DEL. HTTP forbids them in a
+# header (gunicorn refuses them itself), but not every server in front of the app does.
+_CONTROL = re.compile("[\x00-\x1f\x7f]")
 
 KEY_PARAMETER = OpenApiParameter(
     name=HEADER,
@@ -105,7 +109,7 @@ def idempotent(endpoint: str):
             key = request.headers.get(HEADER)
             if key is None:
                 return method(view, request, *args, **kwargs)
-            if not key or len(key) > KEY_MAX_LENGTH:
+            if not key or len(key) > KEY_MAX_LENGTH or _CONTROL.search(key):
                 raise serializers.ValidationError({HEADER: [KEY_INVALID]})
             digest = request_hash(endpoint=endpoint, data=request.data)
             with transaction.atomic():

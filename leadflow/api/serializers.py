@@ -9,8 +9,11 @@ class ErrorSerializer(serializers.Serializer):
 
 
 _ERROR = OpenApiResponse(ErrorSerializer)
-# The refusals every endpoint may answer with, for the schema.
-ERRORS = {400: _ERROR, 401: _ERROR, 403: _ERROR, 404: _ERROR, 409: _ERROR, 429: _ERROR}
+# The refusals every endpoint may answer with, for the schema; 503 while the database is away
+# (leadflow.middleware), with Retry-After.
+ERRORS = {
+    400: _ERROR, 401: _ERROR, 403: _ERROR, 404: _ERROR, 409: _ERROR, 429: _ERROR, 503: _ERROR,
+}  # fmt: skip
 
 
 def _has_nul(value) -> bool:

@@ -37,6 +37,8 @@ INSTALLED_APPS = [
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
+    # A database that is away answers 503 with Retry-After, not 500 (leadflow/middleware.py).
+    "leadflow.middleware.DatabaseUnavailableMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
@@ -66,20 +68,27 @@ TEMPLATES = [
 ]
 
 # PostgreSQL in production; SQLite under var/ when DATABASE_URL is not set.
+# Web, worker and beat share a SQLite file: take the write lock when a transaction begins and
+# wait for it, instead of failing at once with "database is locked". Any SQLite database gets
+# these (the embedded default, or a DATABASE_URL naming a file); options in the URL win.
+SQLITE_OPTIONS = {"timeout": 20, "transaction_mode": "IMMEDIATE"}
 if is_embedded():
     VAR_DIR.mkdir(parents=True, exist_ok=True)
     DATABASES = {
         "default": {
             "ENGINE": "django.db.backends.sqlite3",
             "NAME": VAR_DIR / "leadflow.sqlite3",
-            # Web, worker and beat share the file: wait for locks instead of failing at once.
-            "OPTIONS": {"timeout": 20, "transaction_mode": "IMMEDIATE"},
         }
     }
 else:
     DATABASES = {"default": env.db("DATABASE_URL")}
     DATABASES["default"]["CONN_MAX_AGE"] = env.int("CONN_MAX_AGE", default=60)
     DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
+if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
+    DATABASES["default"]["OPTIONS"] = {
+        **SQLITE_OPTIONS,
+        **DATABASES["default"].get("OPTIONS", {}),
+    }
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 AUTH_USER_MODEL = "funnel.User"
@@ -127,6 +136,11 @@ SECURE_HSTS_INCLUDE_SUBDOMAINS = HTTPS
 SECURE_HSTS_PRELOAD = HTTPS
 SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https") if HTTPS else None
 
+# Larger request bodies are refused with 413 before they are read. 10 MiB: a bulk request of
+# 1,000 leads (BATCH_MAX) with every field at its longest is 1.7 MB in ASCII, 8 MB with all its
+# text non-ASCII and escaped as \uXXXX (json.dumps' default); tests/test_hostile_input.py.
+DATA_UPLOAD_MAX_MEMORY_SIZE = env.int("DATA_UPLOAD_MAX_MEMORY_SIZE", default=10 * 1024 * 1024)
+
 # Throttles count in the cache: Redis (CACHE_URL) when several processes serve the API.
 CACHES = {"default": env.cache("CACHE_URL", default="locmemcache://")}
 
@@ -151,6 +165,12 @@ REST_FRAMEWORK = {
         "user": env.str("API_RATE_PER_USER", default="1200/min"),
         "anon": env.str("API_RATE_ANON", default="30/min"),
     },
+    # DRF's three, with a JSON parser that refuses deep nesting and lone surrogates (400).
+    "DEFAULT_PARSER_CLASSES": [
+        "leadflow.api.parsers.JSONParser",
+        "rest_framework.parsers.FormParser",
+        "rest_framework.parsers.MultiPartParser",
+    ],
     "EXCEPTION_HANDLER": "leadflow.api.exceptions.api_exception_handler",
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
     "TEST_REQUEST_DEFAULT_FORMAT": "json",
@@ -229,4 +249,17 @@ LOGGING = {
     "disable_existing_loggers": False,
     "handlers": {"console": {"class": "logging.StreamHandler"}},
     "root": {"handlers": ["console"], "level": env.str("LOG_LEVEL", default="INFO")},
+}
+
+# Safety nets (handoff.tasks): offers never routed and notifications never emailed, older than
+# this, are picked up from the database by beat every minute (a lost message: broker away,
+# worker killed). Webhooks have theirs in webhook-sweep.
+SAFETY_NET_GRACE_SECONDS = env.int("SAFETY_NET_GRACE_SECONDS", default=120)
+CELERY_BEAT_SCHEDULE["offer-route-overdue"] = {
+    "task": "handoff.tasks.offers_route_overdue_task",
+    "schedule": 60.0,
+}
+CELERY_BEAT_SCHEDULE["notification-email-overdue"] = {
+    "task": "handoff.tasks.notifications_email_overdue_task",
+    "schedule": 60.0,
 }

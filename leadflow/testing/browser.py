@@ -27,12 +27,16 @@ def chromium():
     if not shutil.which(CHROMIUM):
         pytest.exit(f"Chromium not found at {CHROMIUM} (apt-get install chromium)", returncode=3)
     # Playwright's sync API runs an event loop in this thread; the ORM calls tests make
-    # between page actions are still synchronous.
+    # between page actions are still synchronous. Subprocesses that check production settings
+    # leave it out (leadflow/tests/test_settings.py).
     os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-        yield browser
-        browser.close()
+    try:
+        with sync_playwright() as playwright:
+            browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+            yield browser
+            browser.close()
+    finally:
+        del os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"]
 
 
 @pytest.fixture

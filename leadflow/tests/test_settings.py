@@ -16,7 +16,9 @@ PRODUCTION = {
 
 
 def _manage(env_update: dict[str, str], *args: str) -> subprocess.CompletedProcess:
-    env = {k: v for k, v in os.environ.items() if k not in ("DATABASE_URL", "SECRET_KEY")}
+    # Not the test run's own: its database, and the browser tests' async-unsafe switch.
+    left_out = ("DATABASE_URL", "SECRET_KEY", "DJANGO_ALLOW_ASYNC_UNSAFE")
+    env = {k: v for k, v in os.environ.items() if k not in left_out}
     env.update(env_update, DJANGO_SETTINGS_MODULE="leadflow.settings.base")
     return subprocess.run(
         [sys.executable, "manage.py", *args],

@@ -6,7 +6,7 @@ from rest_framework import serializers
 from rest_framework.views import APIView
 
 from leadflow.api.serializers import ERRORS
-from reporting.params import local_tz
+from reporting.params import local_tz, report_day_validate
 from reporting.selectors.black_hole import black_hole_report
 from reporting.selectors.common import DEFAULT_LIMIT, MAX_LIMIT
 
@@ -26,10 +26,12 @@ class BlackHoleParams(ReportParams):
 
     start = serializers.DateField(
         required=False,
+        validators=[report_day_validate],
         help_text="First day of acceptance, local time; default: three years before `end`.",
     )
     end = serializers.DateField(
         required=False,
+        validators=[report_day_validate],
         help_text="Day after the last day of acceptance (exclusive); default: the day after "
         "`as_of` (or today).",
     )

@@ -11,7 +11,7 @@ from rest_framework.response import Response
 from funnel.models import Role
 from leadflow.api.permissions import roles_may
 from leadflow.api.serializers import StrictSerializer
-from reporting.params import ReportQuery
+from reporting.params import ReportQuery, report_day_validate
 
 from .serializers import ReportOutputSerializer
 
@@ -22,10 +22,16 @@ MAX_SPAN = datetime.timedelta(days=3 * 366)
 
 
 class ReportParams(StrictSerializer):
-    start = serializers.DateField(help_text="First day, in the installation's time zone.")
-    end = serializers.DateField(help_text="Day after the last (exclusive).")
+    start = serializers.DateField(
+        validators=[report_day_validate], help_text="First day, in the installation's time zone."
+    )
+    end = serializers.DateField(
+        validators=[report_day_validate], help_text="Day after the last (exclusive)."
+    )
     as_of = serializers.DateTimeField(
-        required=False, help_text="Rebuild the report from the history recorded by then."
+        required=False,
+        validators=[report_day_validate],
+        help_text="Rebuild the report from the history recorded by then.",
     )
     campaign = serializers.IntegerField(required=False, min_value=1)
     source = serializers.CharField(required=False, max_length=100)

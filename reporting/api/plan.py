@@ -6,7 +6,7 @@ from rest_framework import serializers
 from rest_framework.views import APIView
 
 from leadflow.api.serializers import ERRORS
-from reporting.params import local_tz
+from reporting.params import local_tz, report_day_validate
 from reporting.selectors.plan import DEFAULT_TRAILING_WEEKS, plan_report, plan_window
 
 from .common import ReportParams, ReportReaders, report_parameters, report_query, report_response
@@ -30,6 +30,7 @@ class PlanParams(ReportParams):
 
     end = serializers.DateField(
         required=False,
+        validators=[report_day_validate],
         help_text="The history window ends here (exclusive); default: the day of `as_of` "
         "(or today).",
     )
