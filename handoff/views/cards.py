@@ -98,9 +98,8 @@ class CardMaker:
         if not self.placed and self.outcome.done and name in lists:
             cards = lists[name]
             at = min(int(index) if index.isdigit() else 0, len(cards))
-            gone = Card(lead=None, offer=None, urls={}, dispositions=[], gone=True)
-            gone.done = self.outcome.done
-            cards.insert(at, gone)
+            done = self.outcome.done
+            cards.insert(at, Card(None, None, urls={}, dispositions=[], done=done, gone=True))
             self.placed = True
         return lists
 
