@@ -383,6 +383,14 @@ class TouchInputSerializer(StrictSerializer):
         required=False, allow_null=True, default=None, help_text="When it happened; now if empty."
     )
     note = _note()
+    next_step = serializers.CharField(
+        required=False,
+        allow_blank=True,
+        default="",
+        max_length=200,
+        help_text="What the holder plans to do next; with `next_step_due`, a pipeline deadline.",
+    )
+    next_step_due = serializers.DateTimeField(required=False, allow_null=True, default=None)
 
 
 class TouchOutputSerializer(serializers.ModelSerializer):
@@ -394,7 +402,10 @@ class TouchOutputSerializer(serializers.ModelSerializer):
 
     class Meta:
         model = Touch
-        fields = ["id", "lead", "offer", "user", "kind", "outcome", "at", "note", "logged_at"]
+        fields = [
+            "id", "lead", "offer", "user", "kind", "outcome", "at", "note", "next_step",
+            "next_step_due", "logged_at",
+        ]  # fmt: skip
 
 
 class LeadTouchesApi(APIView):

@@ -290,6 +290,22 @@ def test_logging_a_touch_answers_201_with_the_touch(people, accepted_lead, rep_c
     assert (body["offer"], offer.touch_count, offer.first_touch_at) == (offer.pk, 1, at)
 
 
+def test_a_touch_takes_the_next_step_and_its_deadline(accepted_lead, rep_client):
+    due = (timezone.now() + datetime.timedelta(days=2)).replace(microsecond=0)
+
+    response = _post(
+        rep_client,
+        accepted_lead,
+        "touches",
+        {"kind": "call", "next_step": "Demo with the CFO", "next_step_due": due.isoformat()},
+    )
+
+    assert response.status_code == 201
+    touch = Touch.objects.get(lead=accepted_lead)
+    assert (touch.next_step, touch.next_step_due) == ("Demo with the CFO", due)
+    assert response.json()["next_step"] == "Demo with the CFO"
+
+
 def test_a_touch_without_a_time_happened_now(accepted_lead, rep_client):
     before = timezone.now()
 
@@ -311,6 +327,9 @@ def test_a_touch_without_a_time_happened_now(accepted_lead, rep_client):
         {"kind": "call", "note": {"text": "nested"}},
         {"kind": "call", "note": "nul \x00 byte"},
         {"kind": "call", "user": "api_rep_b"},
+        {"kind": "call", "next_step_due": "2026-01-01T00:00:00Z"},  # a due day with no step
+        {"kind": "call", "next_step": "call back", "next_step_due": "2001-01-01T00:00:00Z"},
+        {"kind": "call", "next_step": "x" * 201},
     ],
 )
 def test_a_bad_touch_is_refused(accepted_lead, rep_client, body):
