@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import datetime
 import logging
-import time
 
 from django.conf import settings
 from django.core.mail import send_mail
@@ -22,6 +21,7 @@ from handoff.models import (
     NotificationPreference,
     Offer,
 )
+from leadflow.batches import ids_within
 
 logger = logging.getLogger(__name__)
 
@@ -136,20 +136,13 @@ def notifications_email_overdue(
         .exclude(user__email="")
         .order_by("pk")
     )
-    deadline, last, sent = time.monotonic() + time_budget, 0, 0
-    while time.monotonic() < deadline:
-        ids = list(overdue.filter(pk__gt=last).values_list("pk", flat=True)[:EMAIL_OVERDUE_BATCH])
-        for notification_id in ids:
-            if time.monotonic() >= deadline:
-                break  # the rest next minute
-            try:
-                sent += notification_email(notification_id=notification_id)
-            except Exception:
-                # A mail server refusing one must not hold back the others.
-                logger.exception("Safety net: notification %s not emailed", notification_id)
-        if len(ids) < EMAIL_OVERDUE_BATCH:
-            break
-        last = ids[-1]
+    sent = 0
+    for notification_id in ids_within(overdue, batch=EMAIL_OVERDUE_BATCH, seconds=time_budget):
+        try:
+            sent += notification_email(notification_id=notification_id)
+        except Exception:
+            # A mail server refusing one must not hold back the others.
+            logger.exception("Safety net: notification %s not emailed", notification_id)
     if sent:
         logger.warning("Safety net: %s notifications emailed that their message missed", sent)
     return sent

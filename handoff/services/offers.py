@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import datetime
 import logging
-import time
 from enum import StrEnum
 
 from django.conf import settings
@@ -25,6 +24,7 @@ from handoff.services.offer_sync import offer_data
 from handoff.services.routing import routing_apply
 from integrations.events import event_record
 from integrations.models import EventType
+from leadflow.batches import ids_within
 from leadflow.errors import DomainError
 
 OFFER_DECIDED = "This offer was already {status}{by} on {when:%Y-%m-%d %H:%M}."
@@ -195,21 +195,14 @@ def offers_route_overdue(
         routed_at__isnull=True,  # the offer_unrouted index
         offered_at__lte=now - datetime.timedelta(seconds=settings.SAFETY_NET_GRACE_SECONDS),
     ).order_by("pk")
-    deadline, last, routed = time.monotonic() + time_budget, 0, 0
-    while time.monotonic() < deadline:
-        ids = list(overdue.filter(pk__gt=last).values_list("pk", flat=True)[:OVERDUE_BATCH])
-        for offer_id in ids:
-            if time.monotonic() >= deadline:
-                break  # the rest next minute
-            at = timezone.now()  # its clocks start when it reaches someone
-            try:
-                routed += offer_route(offer_id=offer_id, now=at).routed_at == at
-            except Exception:
-                # One offer that cannot be routed must not hold back the others.
-                logger.exception("Safety net: offer %s could not be routed", offer_id)
-        if len(ids) < OVERDUE_BATCH:
-            break
-        last = ids[-1]
+    routed = 0
+    for offer_id in ids_within(overdue, batch=OVERDUE_BATCH, seconds=time_budget):
+        at = timezone.now()  # its clocks start when it reaches someone
+        try:
+            routed += offer_route(offer_id=offer_id, now=at).routed_at == at
+        except Exception:
+            # One offer that cannot be routed must not hold back the others.
+            logger.exception("Safety net: offer %s could not be routed", offer_id)
     if routed:
         logger.warning("Safety net: %s offers routed that their message never reached", routed)
     return routed

@@ -147,3 +147,12 @@ def test_only_notifications_taken_by_email_are_emailed(rep, lost):
 
     assert notifications_email_overdue(now=notification.created_at + 2 * GRACE) == 0
     assert mail.outbox == []
+
+
+def test_an_exhausted_time_budget_leaves_the_rest_for_the_next_run(rep, lost):
+    offers = [_lost_offer(f"later{n}@acme.com") for n in range(3)]
+    later = timezone.now() + GRACE + datetime.timedelta(seconds=1)
+
+    assert offers_route_overdue(now=later, time_budget=0) == 0
+    assert Offer.objects.filter(pk__in=[o.pk for o in offers], routed_at=None).count() == 3
+    assert offers_route_overdue(now=later) == 3
