@@ -8,7 +8,7 @@ PORT ?= 8000
 TEST_DATABASE_URL ?= postgres://postgres:postgres@127.0.0.1:5432/leadflow
 TEST_BROKER_URL ?= redis://127.0.0.1:6379/0
 
-.PHONY: install run test lint format bench bench-quick clean
+.PHONY: install run test lint format bench bench-quick soak clean
 
 $(VENV)/.installed: requirements.txt requirements-dev.txt
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -53,6 +53,11 @@ bench: install
 bench-quick: install
 	$(PY) bench/run.py --leads 100000 --label "$(BENCH_LABEL)" --tree "$(BENCH_TREE)" \
 		$(BENCH_ARGS)
+
+# The fault and load promises of issue 13 (soak/run.py): its own PostgreSQL, Redis, gunicorn,
+# worker and beat on loopback, killed and restarted on purpose; under 30 minutes.
+soak: install
+	$(PY) soak/run.py $(SOAK_ARGS)
 
 clean:
 	rm -rf $(VENV) var .pytest_cache .ruff_cache

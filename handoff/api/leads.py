@@ -9,6 +9,7 @@ one service; the services decide who may act and answer refusals, which the API 
 
 from decimal import Decimal
 
+from django.db import transaction
 from django.shortcuts import get_object_or_404
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import PolymorphicProxySerializer, extend_schema, extend_schema_field
@@ -140,6 +141,7 @@ class LeadListApi(generics.ListAPIView):
         return lead_list(user=self.request.user)
 
     @extend_schema(request=LeadCreateSerializer, responses={201: LeadOutputSerializer, **ERRORS})
+    @transaction.atomic
     def post(self, request):
         data = LeadCreateSerializer(data=request.data)
         data.is_valid(raise_exception=True)
@@ -151,7 +153,10 @@ class LeadListApi(generics.ListAPIView):
 
 
 def lead_answer(lead: Lead) -> Response:
-    """The answer to an action on a lead: the lead as it is now, whoever may still see it."""
+    """The answer to an action on a lead: the lead as it is now, whoever may still see it.
+
+    The write views run in one transaction with the read of their answer, so a database lost
+    between the two cannot answer 503 for a change that committed (found by `make soak`)."""
     return Response(LeadOutputSerializer(lead_acted_on(lead_id=lead.pk)).data)
 
 
@@ -172,6 +177,7 @@ class LeadDetailApi(APIView):
         return Response(LeadOutputSerializer(lead_shown(request, pk)).data)
 
     @extend_schema(request=LeadContactSerializer, responses={200: LeadOutputSerializer, **ERRORS})
+    @transaction.atomic
     def patch(self, request, pk: int):
         lead = lead_for(request, pk)
         data = LeadContactSerializer(data=request.data, partial=True)
@@ -197,6 +203,7 @@ class LeadTransitionApi(APIView):
     @extend_schema(
         request=TransitionInputSerializer, responses={200: LeadOutputSerializer, **ERRORS}
     )
+    @transaction.atomic
     def post(self, request, pk: int):
         lead = lead_for(request, pk)
         data = TransitionInputSerializer(data=request.data)
@@ -275,6 +282,7 @@ class LeadAcceptApi(APIView):
     """Accept the lead's pending offer: the lead enters the accepted stage and becomes yours."""
 
     @extend_schema(request=AcceptInputSerializer, responses=ANSWERS)
+    @transaction.atomic
     def post(self, request, pk: int):
         lead = lead_for(request, pk)
         data = AcceptInputSerializer(data=request.data)
@@ -287,6 +295,7 @@ class LeadRejectApi(APIView):
     """Reject the lead's pending offer with a reject reason; the lead goes back to the sender."""
 
     @extend_schema(request=RejectInputSerializer, responses=ANSWERS)
+    @transaction.atomic
     def post(self, request, pk: int):
         lead = lead_for(request, pk)
         data = RejectInputSerializer(data=request.data)
@@ -304,6 +313,7 @@ class LeadClaimApi(APIView):
     """Take the lead's offer from your team's queue; it is then yours to accept or reject."""
 
     @extend_schema(request=ClaimInputSerializer, responses=ANSWERS)
+    @transaction.atomic
     def post(self, request, pk: int):
         lead = lead_for(request, pk)
         ClaimInputSerializer(data=request.data).is_valid(raise_exception=True)
@@ -315,6 +325,7 @@ class LeadAssignApi(APIView):
     """Hand the lead's offer to a member of the receiving team (its manager, or an admin)."""
 
     @extend_schema(request=AssignInputSerializer, responses=ANSWERS)
+    @transaction.atomic
     def post(self, request, pk: int):
         lead = lead_for(request, pk)
         data = AssignInputSerializer(data=request.data)
@@ -359,6 +370,7 @@ class LeadDispositionApi(APIView):
     """Record what you decided about the lead; it moves where that decision leads."""
 
     @extend_schema(request=DispositionInputSerializer, responses=ANSWERS)
+    @transaction.atomic
     def post(self, request, pk: int):
         lead = lead_for(request, pk)
         data = DispositionInputSerializer(data=request.data)
@@ -413,6 +425,7 @@ class LeadTouchesApi(APIView):
     follow."""
 
     @extend_schema(request=TouchInputSerializer, responses={201: TouchOutputSerializer, **ERRORS})
+    @transaction.atomic
     def post(self, request, pk: int):
         lead = lead_for(request, pk)
         data = TouchInputSerializer(data=request.data)

@@ -185,19 +185,22 @@ def leads_ingest(
     leads are read in a few queries, every row is judged in memory, then the new leads, their
     history, events and offers are inserted, and the changed leads updated, a statement or two
     each. Another request creating one of the same new leads meanwhile makes the insert fail on
-    the unique index after it commits; the batch is then taken row by row (`lead_upsert`), which
-    finds that lead and updates it.
+    the unique index after it commits; the batch is then judged again, finding that lead.
     """
     rows = list(rows)
-    batch = _Batch(actor=actor, rows=rows)
-    for index, fields in rows:
-        batch.take(index, fields)
-    try:
-        with transaction.atomic():  # a savepoint: the row-by-row path starts from a clean slate
-            batch.write()
-    except IntegrityError:
-        return _ingest_row_by_row(actor=actor, rows=rows)
-    return batch.results()
+    # Twice set-based: a failed insert waited for the other request to commit, so the second
+    # try reads its leads and updates them. Only a third collision goes row by row.
+    for _ in range(2):
+        batch = _Batch(actor=actor, rows=rows)
+        for index, fields in rows:
+            batch.take(index, fields)
+        try:
+            with transaction.atomic():  # a savepoint: the next try starts from a clean slate
+                batch.write()
+        except IntegrityError:
+            continue
+        return batch.results()
+    return _ingest_row_by_row(actor=actor, rows=rows)
 
 
 def _ingest_row_by_row(
@@ -428,7 +431,10 @@ class _Batch:
         if self.changed:
             self._update()
         if self.new:
-            leads_write_new(actor=self.actor, leads=self.new)
+            # In one order for every batch: two batches creating some of the same new leads
+            # then queue on the unique index, instead of each waiting for the other (deadlock).
+            leads = sorted(self.new, key=lambda lead: (lead.external_id or "", lead.email))
+            leads_write_new(actor=self.actor, leads=leads)
 
     def _update(self) -> None:
         """Write the changed columns of the existing leads, locked in id order (so concurrent

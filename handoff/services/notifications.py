@@ -7,7 +7,7 @@ import datetime
 import logging
 
 from django.conf import settings
-from django.core.mail import send_mail
+from django.core.mail import EmailMessage, send_mail
 from django.db import transaction
 from django.db.models import Prefetch
 from django.template.defaultfilters import pluralize
@@ -94,6 +94,13 @@ def notifications_send(notifications: list[Notification]) -> list[Notification]:
     return notifications
 
 
+def notification_message_id(notification_id: int) -> str:
+    """The same Message-ID for every send of one notification: should a worker die between
+    sending and recording it, the second send is the same message, and mail clients show it
+    once."""
+    return f"<notification.{notification_id}@leadflow>"
+
+
 @transaction.atomic
 def notification_email(*, notification_id: int) -> bool:
     """Send one notification's email once; False if it was sent already or cannot be."""
@@ -106,12 +113,13 @@ def notification_email(*, notification_id: int) -> bool:
         or not notification.user.email
     ):
         return False
-    send_mail(
+    EmailMessage(
         f"[Leadflow] {notification.subject}",
         notification.body,
         settings.DEFAULT_FROM_EMAIL,
         [notification.user.email],
-    )
+        headers={"Message-ID": notification_message_id(notification.pk)},
+    ).send()
     notification.emailed_at = timezone.now()
     notification.save(update_fields=["emailed_at"])
     return True

@@ -69,6 +69,18 @@ def test_an_email_is_sent_once(rep):
     assert mail.outbox[0].to == ["nina@example.com"]
 
 
+def test_a_notification_sent_twice_is_the_same_message(rep):
+    # A worker that dies between sending and recording sends again: mail clients see one message.
+    note = notify(user=rep, kind="assigned", subject="New lead", body="Acme")
+    other = notify(user=rep, kind="assigned", subject="New lead", body="Acme")
+    for notification in (note, note, other):
+        Notification.objects.filter(pk=notification.pk).update(emailed_at=None)
+        notification_email(notification_id=notification.pk)
+
+    ids = [m.message()["Message-ID"] for m in mail.outbox]
+    assert ids[0] == ids[1] != ids[2]
+
+
 def test_the_daily_digest_gathers_everything_unsent(rep):
     _prefer(rep, DIGEST)
     other = UserFactory(username="otto", email="otto@example.com")
