@@ -50,6 +50,7 @@ CONCURRENT_CHANGE = (
     "This lead was changed by someone else meanwhile: it is now in {current}, not {expected}. "
     "Reload it and try again."
 )
+LEAD_MERGED = "This lead was merged into lead {into} meanwhile; act on lead {into}."
 
 
 def _actor_label(actor: User | None, actor_label: str) -> str:
@@ -118,6 +119,10 @@ def leads_transition(
     checked = set()
     for move in moves:
         was = current[move.lead.pk]
+        if was.merged_into_id is not None:
+            # Merged since the actor looked: a move here would open offers on a lead that no
+            # longer stands for anyone.
+            raise ConcurrentChange(LEAD_MERGED.format(into=was.merged_into_id))
         if was.stage_id != move.lead.stage_id:
             raise ConcurrentChange(
                 CONCURRENT_CHANGE.format(current=stages[was.stage_id], expected=move.lead.stage)

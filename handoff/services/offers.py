@@ -155,14 +155,23 @@ def alert_routed(offer: Offer) -> None:
 @transaction.atomic
 def offer_route(*, offer_id: int, now: datetime.datetime | None = None) -> Offer:
     """Route a new offer once; running it again for the same offer changes nothing."""
-    offer = (
-        Offer.objects.select_for_update(of=("self",))
-        .select_related("handoff__receiving_team", "lead", "agreement")
-        .get(pk=offer_id)
+    # The row alone is locked first: waiting behind a merge, which moves the offer to another
+    # lead, PostgreSQL re-checks a joined row against the old lead and finds no offer at all.
+    Offer.objects.select_for_update().filter(pk=offer_id).values_list("pk").get()
+    offer = Offer.objects.select_related("handoff__receiving_team", "lead", "agreement").get(
+        pk=offer_id
     )
     if offer.status != OfferStatus.PENDING or offer.routed_at is not None:
         return offer
-    route_and_start_clocks(offer, now=now or timezone.now(), via=HeldVia.ROUTING)
+    now = now or timezone.now()
+    if offer.assignee_id is not None:
+        # Assigned by a manager before its routing message ran: their choice stands (routing
+        # would hand it to someone else); only its clocks start.
+        offer.routed_at = now
+        sla.timers_schedule(offer=offer, start=now)
+        offer.save()
+        return offer
+    route_and_start_clocks(offer, now=now, via=HeldVia.ROUTING)
     alert_routed(offer)
     return offer
 

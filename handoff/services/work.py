@@ -32,7 +32,7 @@ from handoff.models import (
     Touch,
 )
 from handoff.services import sla
-from handoff.services.leads import lead_data, lead_transition
+from handoff.services.leads import LEAD_MERGED, lead_data, lead_transition
 from integrations.events import event_record
 from integrations.models import EventType
 from leadflow.errors import DomainError
@@ -107,6 +107,8 @@ def touch_log(
     """Log a call, email or meeting, with the next step the rep plans (and by when); the first
     touch and the touch count move the SLA clocks."""
     lead = Lead.objects.select_for_update().get(pk=lead.pk)
+    if lead.merged_into_id is not None:  # merged since the rep looked: its touches moved on
+        raise WorkError(LEAD_MERGED.format(into=lead.merged_into_id))
     offer = lead_offer_active(lead)
     if not lead_may_work(lead, actor, offer):
         raise WorkForbidden(NOT_THE_HOLDER)
