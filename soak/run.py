@@ -284,6 +284,19 @@ class Soak:
             "POST", BULK, {"leads": rows}, headers={"Idempotency-Key": uuid.uuid4().hex}
         )
 
+    def kill_worker_once(self, progress, what: str, *, limit: float) -> int:
+        """SIGKILL the worker as soon as `progress()` shows it has started (within `limit` s),
+        then start a new one; returns the progress at the kill."""
+        deadline = time.monotonic() + limit
+        while progress() == 0 and time.monotonic() < deadline:
+            time.sleep(0.02)
+        at_kill = progress()
+        self.app.kill("worker")
+        log(f"worker SIGKILLed with {at_kill} {what}")
+        time.sleep(2)
+        self.app.start_worker()
+        return at_kill
+
     def now(self):
         return self.sql("SELECT now()")[0][0]
 
@@ -298,14 +311,7 @@ class Soak:
             "SELECT count(*) FROM handoff_offer WHERE offered_at >= %s AND routed_at IS NOT NULL",
             since,
         )[0][0]
-        deadline = time.monotonic() + 60
-        while routed() == 0 and time.monotonic() < deadline:
-            time.sleep(0.05)
-        at_kill = routed()
-        self.app.kill("worker")
-        log(f"worker SIGKILLed with {at_kill} of {total} offers routed")
-        time.sleep(2)
-        self.app.start_worker()
+        at_kill = self.kill_worker_once(routed, f"of {total} offers routed", limit=60)
         waited = self.wait("all offers routed", lambda: self.unrouted(since) == 0, 240)
         self.promise(
             "2a. worker SIGKILLed mid-routing: every offer routed exactly once",
@@ -332,14 +338,7 @@ class Soak:
             "AND (fired_at IS NOT NULL OR cancelled_at IS NOT NULL)",
             due_ids,
         )[0][0]
-        deadline = time.monotonic() + 90
-        while fired() == 0 and time.monotonic() < deadline:
-            time.sleep(0.02)
-        at_kill = fired()
-        self.app.kill("worker")
-        log(f"worker SIGKILLed with {at_kill} of {len(due_ids)} due timers handled")
-        time.sleep(2)
-        self.app.start_worker()
+        at_kill = self.kill_worker_once(fired, f"of {len(due_ids)} due timers handled", limit=90)
         waited = self.wait("every due timer handled", lambda: fired() == len(due_ids), 240)
         notified = self.sql(
             "SELECT id FROM handoff_notification WHERE delivery = 'email' ORDER BY id"

@@ -1,10 +1,7 @@
 """A rep claims a queued offer while the manager assigns it, each on their own connection:
 exactly one wins, the other is refused with a conflict, whichever locks the offer first."""
 
-import threading
-
 import pytest
-from django.db import connection
 
 from funnel.models import Role, Team
 from funnel.services import funnel_setup_defaults
@@ -13,30 +10,9 @@ from handoff.models import Offer, OfferHolding, RoutingRule
 from handoff.services.leads import lead_create
 from handoff.services.offers import OfferConflict, offer_assign, offer_claim, offer_route
 from handoff.services.setup import handoff_setup_defaults
+from handoff.tests.races import at_once
 
 TRIES = 10
-
-
-def _race(claim, assign) -> list[object]:
-    """Run both at once; what each returned or raised."""
-    start = threading.Barrier(2)
-    outcomes: list[object] = [None, None]
-
-    def act(i: int, action) -> None:
-        try:
-            start.wait()
-            outcomes[i] = action()
-        except Exception as exc:
-            outcomes[i] = exc
-        finally:
-            connection.close()
-
-    threads = [threading.Thread(target=act, args=(i, a)) for i, a in enumerate((claim, assign))]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join(timeout=30)
-    return outcomes
 
 
 @pytest.mark.django_db(transaction=True)
@@ -60,9 +36,10 @@ def test_a_claim_and_an_assignment_at_once_are_one_success_and_one_conflict(
         mine = Offer.objects.get(pk=queued.pk)
         theirs = Offer.objects.get(pk=queued.pk)
 
-        outcomes = _race(
+        outcomes = at_once(
             lambda o=mine: offer_claim(offer=o, actor=rep),
             lambda o=theirs: offer_assign(offer=o, actor=manager, assignee=other),
+            timeout=30,
         )
 
         winners = [o for o in outcomes if isinstance(o, Offer)]

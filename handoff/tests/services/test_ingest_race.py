@@ -1,15 +1,13 @@
 """Two bulk requests creating some of the same new leads at once, each in its own order (as
 `make soak` found: `deadlock detected`): both succeed, and each person is one lead."""
 
-import threading
-
 import pytest
-from django.db import connection
 
 from funnel.services import funnel_setup_defaults
 from handoff.models import Lead
 from handoff.services.ingest import RowStatus, leads_ingest
 from handoff.services.setup import handoff_setup_defaults
+from handoff.tests.races import at_once
 
 TRIES = 5
 SHARED = 200
@@ -22,28 +20,6 @@ def _rows(names: list[int]) -> list[tuple[int, dict]]:
     ]
 
 
-def _race(batches: list[list[tuple[int, dict]]]) -> list[object]:
-    """Both batches at once, each on its own connection; what each returned or raised."""
-    start = threading.Barrier(2)
-    outcomes: list[object] = [None, None]
-
-    def ingest(i: int) -> None:
-        try:
-            start.wait()
-            outcomes[i] = leads_ingest(actor=None, rows=batches[i])
-        except Exception as exc:
-            outcomes[i] = exc
-        finally:
-            connection.close()
-
-    threads = [threading.Thread(target=ingest, args=(i,)) for i in (0, 1)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join(timeout=60)
-    return outcomes
-
-
 @pytest.mark.django_db(transaction=True)
 def test_overlapping_batches_in_opposite_orders_both_succeed_with_one_lead_each(sla_enqueues):
     funnel_setup_defaults()
@@ -51,7 +27,9 @@ def test_overlapping_batches_in_opposite_orders_both_succeed_with_one_lead_each(
     for attempt in range(TRIES):
         shared = list(range(attempt * 1000, attempt * 1000 + SHARED))
         batches = [_rows(shared), _rows(shared[::-1])]
-        outcomes = _race(batches)
+        outcomes = at_once(
+            *(lambda rows=rows: leads_ingest(actor=None, rows=rows) for rows in batches)
+        )
 
         assert not [o for o in outcomes if isinstance(o, Exception)], (attempt, outcomes)
         statuses = {r.status for results in outcomes for r in results}
