@@ -4,20 +4,30 @@ Deep nesting, lone surrogates, days out of range, strings longer than their colu
 characters in the Idempotency-Key header, bodies over the size limit.
 """
 
+import csv
+import io
 import json
+from decimal import Decimal
 
 import pytest
 from django.test import override_settings
 from django.urls import reverse
 from drf_spectacular.generators import SchemaGenerator
 
-from handoff.models import Lead
+from funnel.models import Campaign, ReasonCode, Role, User
+from funnel.tests.factories import UserFactory
+from handoff.models import Disposition, Lead
 from handoff.services.ingest import BATCH_MAX
 from handoff.tests.factories import LeadFactory
 from leadflow.api.exceptions import BODY_TOO_LARGE
 from leadflow.api.idempotency import KEY_INVALID
 from leadflow.api.parsers import MAX_DEPTH, TOO_DEEP
+from leadflow.csv import FORMULA_STARTS, NUMBER, csv_cell
 from reporting.params import DAY_OUT_OF_RANGE
+from reporting.tests.conftest import berlin, berlin_time, report_people  # noqa: F401 (fixtures)
+from reporting.tests.history import CHECK_AT, WEEK, travel
+from reporting.tests.test_weekly_report import week_history  # noqa: F401 (fixture)
+from reporting.weekly import weekly_report_build
 
 pytestmark = pytest.mark.django_db
 
@@ -226,3 +236,167 @@ def test_a_full_bulk_request_of_the_longest_leads_fits_under_the_default_limit(a
     assert response.status_code == 200, response.content[:200]
     assert {row["status"] for row in response.json()["results"]} == {"created"}
     assert Lead.objects.count() == BATCH_MAX
+
+
+# --- CSV exports: a cell a spreadsheet would run as a formula is neutralised -----------------
+
+FORMULAS = {
+    "first_name": '=HYPERLINK("http://evil.example","x")',
+    "last_name": "",
+    "company": "@SUM(A1:A9)",
+    "competitor": "\rCarriage return first",
+    "reason": "-2+3+cmd|' /C calc'!A0",
+    "campaign": "\tTab first",
+    "rep": "+cmd|' /C calc'!A0",  # a name: get_full_name() strips, so no CR here
+}
+
+
+@pytest.fixture
+def formula_week(week_history):  # noqa: F811 (the imported fixture)
+    """The W47 report built after user text was set to formulas, through the real build."""
+    won = Disposition.objects.get(kind="won", at__gte=berlin(2026, 11, 16))
+    Lead.objects.filter(pk=won.lead_id).update(
+        first_name=FORMULAS["first_name"], last_name="", company=FORMULAS["company"]
+    )
+    User.objects.filter(pk=won.actor_id).update(first_name=FORMULAS["rep"], last_name="")
+    lost = Disposition.objects.get(kind="lost", at__gte=berlin(2026, 11, 16))
+    Disposition.objects.filter(pk=lost.pk).update(competitor=FORMULAS["competitor"])
+    ReasonCode.objects.filter(pk=lost.reason_id).update(label=FORMULAS["reason"])
+    Campaign.objects.filter(name="Winter launch").update(name=FORMULAS["campaign"])
+    with travel(CHECK_AT):
+        report, _ = weekly_report_build(week=WEEK)
+    return report
+
+
+def test_the_weekly_csv_neutralises_formula_cells_from_the_database(formula_week, client):
+    client.force_login(UserFactory(username="csv_formulas", role=Role.MARKETING))
+
+    response = client.get(reverse("reporting:weekly-csv", args=[formula_week.pk]))
+
+    rows = list(csv.reader(io.StringIO(response.content.decode())))
+    cells = [cell for row in rows for cell in row]
+    for value in filter(None, FORMULAS.values()):
+        assert value not in cells, value
+        assert "'" + value in cells, value
+    assert not [cell for cell in cells if cell.startswith(FORMULA_STARTS)
+                and not NUMBER.fullmatch(cell)]  # fmt: skip
+    won = next(row for row in rows if row[:1] == ["won"])
+    assert won[3] == "12000.0"  # a real number stays a number
+
+
+@pytest.mark.parametrize(
+    ("value", "cell"),
+    [
+        ("=1+1", "'=1+1"),
+        ("+1 555 0100", "'+1 555 0100"),  # a phone number is text, and Excel would compute it
+        ("-", "'-"),
+        ("@me", "'@me"),
+        ("\tx", "'\tx"),
+        ("\rx", "'\rx"),
+        ("-12", "-12"),
+        ("-0.25", "-0.25"),
+        ("+3.5e2", "+3.5e2"),
+        ("a=b", "a=b"),
+        (-12, -12),
+        (Decimal("-1.50"), Decimal("-1.50")),
+        (None, None),
+    ],
+)
+def test_csv_cell_prefixes_text_that_starts_like_a_formula(value, cell):
+    assert csv_cell(value) == cell
+
+
+# --- Content types, encodings, and every text field of every write endpoint ------------------
+
+
+def test_a_body_that_is_not_json_is_refused_with_415(api_as, funnel):
+    response = api_as().generic(
+        "POST", reverse("lead-list"), b"email=x@example.com", content_type="text/plain"
+    )
+
+    assert response.status_code == 415
+    assert response.json()["code"] == "unsupported_media_type"
+    assert not Lead.objects.exists()
+
+
+@pytest.mark.parametrize(
+    "body",
+    [b'{"email": "\xff@example.com"}', b'{"email": "a@example.com", "company": "\xc3\x28"}',
+     b'\xef\xbb\xbf{"email": "bom@example.com"}', b'{"email": "\xed\xa0\x80@example.com"}'],
+)  # fmt: skip
+def test_a_body_that_is_not_utf8_is_refused_as_json(api_as, funnel, body):
+    response = _post(api_as(), reverse("lead-list"), body)
+
+    assert response.status_code == 400
+    assert response.json()["code"] == "parse_error"
+    assert not Lead.objects.exists()
+
+
+@pytest.fixture
+def targets(funnel):
+    """Objects for the ids in write paths: a lead, a webhook, a handoff."""
+    from funnel.models import HandoffPair
+    from handoff.services.setup import handoff_setup_defaults
+    from integrations.models import WebhookSubscription
+
+    handoff_setup_defaults()
+    webhook = WebhookSubscription.objects.create(
+        url="http://127.0.0.1:9/hook", owner=UserFactory(role=Role.INTEGRATION)
+    )
+    return {"/leads/{id}/": LeadFactory().pk, "/webhooks/{id}/": webhook.pk,
+            "/handoffs/{key}/": HandoffPair.objects.first().key}  # fmt: skip
+
+
+def _text_fields():
+    """(operation, where, property) of every bounded string a JSON request body takes."""
+    schema = SchemaGenerator().get_schema(request=None, public=True)
+    for path, methods in schema["paths"].items():
+        for method in methods:
+            for where, prop in _request_strings(schema, (path, method)):
+                if "maxLength" in prop and "enum" not in prop and prop.get("format") is None:
+                    yield (path, method), where.split(" ", 1)[1][len(path) :], prop["maxLength"]
+
+
+def _body(where: str, value) -> dict:
+    """`.leads[].company` with `value` -> {"leads": [{"company": value}]}."""
+    steps = where.lstrip(".").split(".")
+    node = value
+    for step in reversed(steps):
+        node = [{step[:-2]: node}] if step.endswith("[]") else {step: node}
+    return node if not isinstance(node, list) else node[0]
+
+
+TEXT_FIELDS = [f for f in _text_fields() if f[0] not in UNSTORED]
+
+
+def _url(path: str, targets: dict) -> str:
+    for pattern, value in targets.items():
+        if pattern in path:
+            return path.replace(pattern, pattern.split("{")[0] + f"{value}/")
+    return path
+
+
+@pytest.mark.parametrize("kind", ["nul", "too_long"])
+@pytest.mark.parametrize(
+    ("operation", "where", "max_length"),
+    TEXT_FIELDS,
+    ids=[f"{o[1]} {o[0]}{w}" for o, w, _ in TEXT_FIELDS],
+)
+def test_every_text_field_refuses_nul_and_overlong_text_naming_the_field(
+    api_as, targets, operation, where, max_length, kind
+):
+    """NUL: PostgreSQL text cannot hold it, so it is refused (never a 500); too long: one over
+    the schema's maxLength. Either way a 400 whose errors name the field, and nothing changes."""
+    path, method = operation
+    value = "a\x00b" if kind == "nul" else "x" * (max_length + 1)
+    leads_before = Lead.objects.count()
+
+    response = api_as(is_superuser=True).generic(
+        method.upper(), _url(path, targets), json.dumps(_body(where, value)),
+        content_type="application/json",
+    )  # fmt: skip
+
+    assert response.status_code == 400, (response.status_code, response.content[:300])
+    field = where.lstrip(".").split(".")[0].removesuffix("[]")
+    assert field in response.json().get("errors", {}), response.json()
+    assert Lead.objects.count() == leads_before

@@ -114,7 +114,8 @@ def notification_email(*, notification_id: int) -> bool:
     ):
         return False
     EmailMessage(
-        f"[Leadflow] {notification.subject}",
+        # A lead's name may hold a line break, and a header may not (BadHeaderError): one line.
+        " ".join(f"[Leadflow] {notification.subject}".split()),
         notification.body,
         settings.DEFAULT_FROM_EMAIL,
         [notification.user.email],

@@ -1,9 +1,11 @@
-"""The weekly report as CSV: one block per section, from the snapshot."""
+"""The weekly report as CSV: one block per section, from the snapshot. Cells go through
+leadflow.csv, so text a user entered (a lead, a reason, a campaign) never runs as a formula."""
 
 from __future__ import annotations
 
-import csv
 import io
+
+from leadflow.csv import csv_safe_writer
 
 from .render import period_label
 
@@ -11,7 +13,7 @@ from .render import period_label
 def weekly_report_csv(data: dict) -> str:
     """The snapshot as CSV: one block per section, each with its own header row."""
     out = io.StringIO()
-    w = csv.writer(out)
+    w = csv_safe_writer(out)
     w.writerow([f"Weekly feedback report {data['iso_week']}", period_label(data),
                 f"time zone {data['time_zone']}", f"built {data['built_at']}"])  # fmt: skip
     w.writerow([])
