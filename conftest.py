@@ -13,6 +13,14 @@ pytest_plugins = [
 ]
 
 
+@pytest.fixture(autouse=True)
+def _fresh_cache():
+    """Throttle counts (sign-ins included) live in the cache, which outlives a test."""
+    from django.core.cache import cache
+
+    cache.clear()
+
+
 @pytest.fixture(scope="session", autouse=True)
 def _redis_is_up():
     try:

@@ -2,7 +2,9 @@ from django.contrib import admin
 from django.http import HttpResponsePermanentRedirect
 from django.urls import include, path, re_path
 from django.views.generic import RedirectView
-from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
+from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
+
+from leadflow.signin import SignInView
 
 admin.site.site_header = "Leadflow"
 admin.site.site_title = "Leadflow"
@@ -34,6 +36,7 @@ urlpatterns = [
     path("", include("handoff.urls")),
     path("", include("reporting.urls")),
     path("", include("web.urls")),
+    path("accounts/login/", SignInView.as_view(), name="login"),
     path("accounts/", include("django.contrib.auth.urls")),
     re_path(
         rf"^admin/funnel/(?P<model>{'|'.join(MOVED_ADMIN)})/(?P<rest>.*)$",
@@ -44,7 +47,7 @@ urlpatterns = [
     path("api/schema/", SpectacularAPIView.as_view(), name="schema"),
     path(
         "api/docs/",
-        SpectacularSwaggerView.as_view(url_name="schema", template_name="api_docs.html"),
+        SpectacularSwaggerSplitView.as_view(url_name="schema", template_name="api_docs.html"),
         name="api-docs",
     ),
 ]

@@ -210,7 +210,7 @@ def test_the_refresh_and_the_actions_keep_the_page_the_user_is_on(client, sales_
 
     answer = client.post(accept)
 
-    assert 'hx-get="/queue/?waiting_page=2" hx-trigger="every 60s [leadflowIdle()]"' in page.text
+    assert 'hx-get="/queue/?waiting_page=2" hx-trigger="every 60s" data-idle-refresh' in page.text
     assert f'hx-post="{accept}"' in page.text
     assert answer.status_code == 302 and answer.url == "/queue/?waiting_page=2"
 

@@ -1,6 +1,9 @@
 """Settings for every environment; each value comes from the environment (see README)."""
 
+from datetime import timedelta
+
 from celery.schedules import crontab
+from csp.constants import NONE, SELF, UNSAFE_INLINE
 
 from leadflow.env import BASE_DIR, VAR_DIR, env, is_embedded, secret_key
 
@@ -23,6 +26,8 @@ INSTALLED_APPS = [
     "django_filters",
     "django_htmx",
     "pgtrigger",
+    "axes",
+    "csp",
     # The layers, bottom to top: each app imports only those above it in this list
     # (docs/architecture.md; `make lint` holds it).
     "leadflow",
@@ -45,8 +50,24 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "csp.middleware.CSPMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
+    # Last, as django-axes asks: turns a locked-out sign-in into the lockout page.
+    "axes.middleware.AxesMiddleware",
 ]
+
+# django-axes counts failed sign-ins per username and address (one person mistyping from an
+# office does not lock out the office); the fifth in a row locks that pair out for 15 minutes.
+AUTHENTICATION_BACKENDS = [
+    "axes.backends.AxesStandaloneBackend",
+    "django.contrib.auth.backends.ModelBackend",
+]
+AXES_FAILURE_LIMIT = env.int("SIGN_IN_FAILURE_LIMIT", default=5)
+AXES_COOLOFF_TIME = timedelta(minutes=env.float("SIGN_IN_LOCKOUT_MINUTES", default=15))
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_RESET_ON_SUCCESS = True
+AXES_LOCKOUT_CALLABLE = "leadflow.signin.lockout_response"
+AXES_VERBOSE = False
 
 ROOT_URLCONF = "leadflow.urls"
 WSGI_APPLICATION = "leadflow.wsgi.application"
@@ -136,17 +157,37 @@ SECURE_HSTS_INCLUDE_SUBDOMAINS = HTTPS
 SECURE_HSTS_PRELOAD = HTTPS
 SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https") if HTTPS else None
 
+# Content-Security-Policy, in every environment so development sees what production enforces:
+# scripts only from this site (no inline script anywhere, Swagger UI's included); inline styles
+# are allowed for the weekly report's email-ready page and the admin's few style attributes.
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": [SELF],
+        "script-src": [SELF],
+        "style-src": [SELF, UNSAFE_INLINE],
+        "img-src": [SELF, "data:"],
+        "object-src": [NONE],
+        "base-uri": [SELF],
+        "form-action": [SELF],
+        "frame-ancestors": [NONE],
+    }
+}
+
 # Larger request bodies are refused with 413 before they are read. 10 MiB: a bulk request of
 # 1,000 leads (BATCH_MAX) with every field at its longest is 1.7 MB in ASCII, 8 MB with all its
 # text non-ASCII and escaped as \uXXXX (json.dumps' default); tests/test_hostile_input.py.
 DATA_UPLOAD_MAX_MEMORY_SIZE = env.int("DATA_UPLOAD_MAX_MEMORY_SIZE", default=10 * 1024 * 1024)
+
+# An API token may expire: API_TOKEN_TTL_HOURS after it was issued (0: never; revoke it
+# with DELETE /api/v1/auth/token/ or in the admin).
+API_TOKEN_TTL_HOURS = env.float("API_TOKEN_TTL_HOURS", default=0)
 
 # Throttles count in the cache: Redis (CACHE_URL) when several processes serve the API.
 CACHES = {"default": env.cache("CACHE_URL", default="locmemcache://")}
 
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
-        "rest_framework.authentication.TokenAuthentication",
+        "leadflow.api.authentication.ExpiringTokenAuthentication",
         "rest_framework.authentication.SessionAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
@@ -164,15 +205,16 @@ REST_FRAMEWORK = {
         "token": env.str("API_RATE_PER_TOKEN", default="1200/min"),
         "user": env.str("API_RATE_PER_USER", default="1200/min"),
         "anon": env.str("API_RATE_ANON", default="30/min"),
+        # Sign-ins per address (the token endpoint and the login page): slowed before locked.
+        "sign_in": env.str("SIGN_IN_RATE", default="10/min"),
     },
-    # DRF's three, with a JSON parser that refuses deep nesting and lone surrogates (400).
-    "DEFAULT_PARSER_CLASSES": [
-        "leadflow.api.parsers.JSONParser",
-        "rest_framework.parsers.FormParser",
-        "rest_framework.parsers.MultiPartParser",
-    ],
+    # JSON only (another body answers 415): no page, form or upload posts to the API, and a
+    # schema offering three encodings of one body leaves generated clients unable to choose.
+    # The parser refuses deep nesting and lone surrogates (400).
+    "DEFAULT_PARSER_CLASSES": ["leadflow.api.parsers.JSONParser"],
     "EXCEPTION_HANDLER": "leadflow.api.exceptions.api_exception_handler",
-    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    # drf-spectacular's, adding the refusals every operation may answer (leadflow.api.schema).
+    "DEFAULT_SCHEMA_CLASS": "leadflow.api.schema.AutoSchema",
     "TEST_REQUEST_DEFAULT_FORMAT": "json",
 }
 
@@ -243,6 +285,10 @@ CELERY_BEAT_SCHEDULE = {
 WEBHOOK_TIMEOUT_SECONDS = env.int("WEBHOOK_TIMEOUT_SECONDS", default=10)
 WEBHOOK_MAX_ATTEMPTS = env.int("WEBHOOK_MAX_ATTEMPTS", default=12)
 WEBHOOK_RETRY_BASE_SECONDS = env.int("WEBHOOK_RETRY_BASE_SECONDS", default=30)
+# A webhook URL whose host resolves to a loopback, private, link-local, reserved or metadata
+# address is refused (at create, update and each delivery) unless the installation allows it:
+# a receiver on the same private network, or the tests' loopback receiver.
+WEBHOOK_ALLOW_PRIVATE_TARGETS = env.bool("WEBHOOK_ALLOW_PRIVATE_TARGETS", default=False)
 
 LOGGING = {
     "version": 1,

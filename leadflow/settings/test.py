@@ -29,3 +29,5 @@ STORAGES = {
 }
 # Nor static files served by the app: WhiteNoise would warn about the missing STATIC_ROOT.
 MIDDLEWARE = [m for m in MIDDLEWARE if not m.startswith("whitenoise.")]
+# The suite's webhook receivers listen on loopback; the guard's own tests turn this off.
+WEBHOOK_ALLOW_PRIVATE_TARGETS = True

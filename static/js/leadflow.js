@@ -32,15 +32,19 @@
     if (form && event.target.name === "disposition") syncDisposition(form);
   });
 
-  // A form being filled in is never replaced by the periodic refresh (hx-trigger filters on
-  // leadflowIdle()); a submitted one is replaced by the answer as usual.
+  // A form being filled in is never replaced by the periodic refresh of its list
+  // (data-idle-refresh); a submitted one is replaced by the answer as usual. A listener, not an
+  // hx-trigger filter: htmx evaluates filters as strings, which the CSP (script-src 'self') forbids.
   document.addEventListener("input", function (event) {
     if (event.target.form) event.target.form.classList.add("dirty");
   });
-  window.leadflowIdle = function () {
+  function idle() {
     var active = document.activeElement;
     return !document.querySelector("form.dirty") && !(active && active.closest && active.closest("form"));
-  };
+  }
+  document.addEventListener("htmx:beforeRequest", function (event) {
+    if (event.detail.elt.hasAttribute("data-idle-refresh") && !idle()) event.preventDefault();
+  });
 
   document.addEventListener("DOMContentLoaded", function () {
     syncAll(document);
