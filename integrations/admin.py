@@ -26,10 +26,14 @@ class WebhookSubscriptionForm(forms.ModelForm):
 
     class Meta:
         model = WebhookSubscription
-        fields = ("url", "events", "active", "description", "owner", "secret")
+        # Not the secret: shown once to whoever makes or rotates it through the API, never here.
+        # One added here gets a generated secret, which its owner rotates to learn.
+        fields = ("url", "events", "active", "description", "owner")
 
     def clean_url(self):
         url = self.cleaned_data["url"]
+        if self.instance.pk and "url" not in self.changed_data:
+            return url  # kept as it is: not looked up again, as the API does
         try:
             webhook_url_check(url)
         except forms.ValidationError as exc:
@@ -50,7 +54,7 @@ class WebhookSubscriptionAdmin(admin.ModelAdmin):
     list_select_related = ("owner",)
     search_fields = ("url", "description", "owner__username")
     autocomplete_fields = ("owner",)
-    readonly_fields = ("created_at",)
+    readonly_fields = ("secret_masked", "created_at")
 
     def get_queryset(self, request):
         return (
@@ -61,6 +65,12 @@ class WebhookSubscriptionAdmin(admin.ModelAdmin):
                 dead_total=Count("deliveries", filter=Q(deliveries__status="dead")),
             )
         )
+
+    @admin.display(description="Secret")
+    def secret_masked(self, obj):
+        if not obj.pk:
+            return "Generated when saved."
+        return "•••••••• (shown once when made; its owner may rotate it through the API)"
 
     @admin.display(description="Events")
     def event_list(self, obj):

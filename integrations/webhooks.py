@@ -32,6 +32,16 @@ next_attempt_at pushed CLAIM_LEASE ahead), commits, sends, then records the outc
 short transaction, only if the claim is still its own. A claimed delivery is not due, so no
 other sweep or dispatch sends it meanwhile, and a sender killed mid-send leaves it to be
 retried when the lease ends.
+
+Targets: public addresses only
+------------------------------
+A URL whose host resolves to a loopback, private, link-local or otherwise non-public address
+is refused when it is set, and the connection of each attempt is refused too (DNS may answer
+otherwise by then): see integrations.targets. WEBHOOK_ALLOW_PRIVATE_TARGETS lifts both. Such
+an attempt dead-letters its delivery at once rather than retrying: the refusal is the
+installation's rule, not the receiver being down, and 12 retries would hold every later event
+of the subscription back for 17 hours to end the same way. Once the URL is fixed,
+`webhook_redeliver` sends them again.
 """
 
 from __future__ import annotations
@@ -70,6 +80,7 @@ from .models import (
     WebhookSubscription,
     webhook_secret,
 )
+from .targets import TargetRefused, target_connect, webhook_target_refusal
 
 logger = logging.getLogger(__name__)
 
@@ -185,8 +196,12 @@ SUBSCRIPTION_FIELDS = {"url", "events", "secret", "active", "description"}
 
 
 def webhook_url_check(url: str) -> None:
+    """Refuse, as a ValidationError on "url", what a webhook may not be sent to."""
     if urlsplit(url).scheme.lower() not in SCHEMES:
         raise ValidationError({"url": [URL_SCHEME_REFUSED]})
+    refusal = webhook_target_refusal(url)
+    if refusal:
+        raise ValidationError({"url": [refusal]})
 
 
 def webhook_events_clean(events: Iterable[str]) -> list[str]:
@@ -201,8 +216,11 @@ def webhook_events_clean(events: Iterable[str]) -> list[str]:
     return events
 
 
-def _subscription_check(subscription: WebhookSubscription) -> None:
-    webhook_url_check(subscription.url)
+def _subscription_check(subscription: WebhookSubscription, *, url_changed: bool = True) -> None:
+    # A URL kept as it is is not looked up again: a subscription made before the target rules
+    # (or while they were lifted) may still be paused or described. Its deliveries are refused.
+    if url_changed:
+        webhook_url_check(subscription.url)
     # `events` is checked by webhook_events_clean; the model calls an empty list blank.
     subscription.full_clean(exclude=["events", "owner"])
 
@@ -247,8 +265,22 @@ def webhook_subscription_update(
         return current
     for name in changed:
         setattr(current, name, fields[name])
-    _subscription_check(current)
+    _subscription_check(current, url_changed="url" in changed)
     current.save(update_fields=changed)
+    return current
+
+
+@transaction.atomic
+def webhook_secret_rotate(*, subscription: WebhookSubscription, actor: User) -> WebhookSubscription:
+    """Give the subscription a new generated secret; the old one signs nothing from now on.
+
+    Requests already claimed by a sender may still go out signed with the old one; every
+    later attempt, retries included, is signed with the new one.
+    """
+    current = WebhookSubscription.objects.select_for_update().get(pk=subscription.pk)
+    current.secret = webhook_secret()
+    current.save(update_fields=["secret"])
+    logger.info("Webhook subscription %s: secret rotated by %s", current.pk, actor.get_username())
     return current
 
 
@@ -447,6 +479,7 @@ class _Outcome:
     status_code: int | None
     error: str
     duration_ms: int
+    refused: bool = False  # the target was refused: no retry can succeed
 
     @property
     def ok(self) -> bool:
@@ -523,10 +556,45 @@ def _claim(
 
 
 class _NoRedirects(urllib.request.HTTPRedirectHandler):
-    """A redirect fails the attempt: followed, a POST would become a GET without its body."""
+    """A redirect fails the attempt: followed, a POST would become a GET without its body, and
+    a public URL could hand the sender on to a private one (the guarded connection would refuse
+    that too)."""
 
     def redirect_request(self, req, fp, code, msg, headers, newurl):
         return None  # urllib then raises HTTPError with the 3xx status
+
+
+class _GuardedHTTPConnection(http.client.HTTPConnection):
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        # connect() opens its socket through this attribute: here, to checked addresses only.
+        self._create_connection = target_connect
+
+
+class _GuardedHTTPSConnection(http.client.HTTPSConnection):
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self._create_connection = target_connect  # TLS still checks the URL's host name
+
+
+class _GuardedHTTPHandler(urllib.request.HTTPHandler):
+    def http_open(self, req):
+        return self.do_open(_GuardedHTTPConnection, req)
+
+
+class _GuardedHTTPSHandler(urllib.request.HTTPSHandler):
+    def https_open(self, req):
+        return self.do_open(_GuardedHTTPSConnection, req, context=self._context)
+
+
+def _opener() -> urllib.request.OpenerDirector:
+    return urllib.request.build_opener(
+        _NoRedirects,
+        _GuardedHTTPHandler,
+        _GuardedHTTPSHandler,
+        # No proxy from the environment: a proxy would look the name up itself, past the check.
+        urllib.request.ProxyHandler({}),
+    )
 
 
 def _post(claimed: _Outgoing) -> _Outcome:
@@ -547,9 +615,8 @@ def _post(claimed: _Outgoing) -> _Outcome:
             DELIVERY_HEADER: str(claimed.delivery_id),
         },
     )
-    opener = urllib.request.build_opener(_NoRedirects)
     try:
-        with opener.open(request, timeout=settings.WEBHOOK_TIMEOUT_SECONDS) as response:
+        with _opener().open(request, timeout=settings.WEBHOOK_TIMEOUT_SECONDS) as response:
             status_code = response.status
     except urllib.error.HTTPError as exc:
         status_code = exc.code
@@ -561,6 +628,8 @@ def _post(claimed: _Outgoing) -> _Outcome:
     except (OSError, http.client.HTTPException, ValueError) as exc:
         # URLError wraps what failed on connecting; a read that times out raises it bare.
         reason = exc.reason if isinstance(exc, urllib.error.URLError) else exc
+        if isinstance(reason, TargetRefused):
+            return _Outcome(None, str(reason), int((time.monotonic() - started) * 1000), True)
         if isinstance(reason, TimeoutError):
             error = f"No answer within {settings.WEBHOOK_TIMEOUT_SECONDS} s."
         elif isinstance(reason, BaseException):
@@ -596,7 +665,7 @@ def _record(claimed: _Outgoing, outcome: _Outcome, *, now: datetime.datetime) ->
             delivery.delivered_at = now
             delivery.next_attempt_at = None
         else:
-            delay = webhook_retry_delay(delivery.attempts)
+            delay = None if outcome.refused else webhook_retry_delay(delivery.attempts)
             if delay is None:
                 delivery.status = DeliveryStatus.DEAD
                 delivery.next_attempt_at = None

@@ -241,6 +241,7 @@ MATRIX: dict[str, Row] = {
             "delete": answers(403, admin=204, integration=404, anonymous=401),
         },
     ),
+    "webhook-rotate-secret": Row("post", WEBHOOKS, lambda w: {"pk": w.webhook}),
     "webhook-deliveries": Row("get", WEBHOOKS, lambda w: {"pk": w.webhook}),
     # The admin reaches it; a delivery still pending is not redelivered (409).
     "webhook-delivery-redeliver": Row(

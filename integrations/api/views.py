@@ -1,7 +1,7 @@
 """Integrations: webhook subscriptions, their deliveries, and the event feed."""
 
 from django.shortcuts import get_object_or_404
-from drf_spectacular.utils import extend_schema, extend_schema_field
+from drf_spectacular.utils import extend_schema
 from rest_framework import generics, serializers, status
 from rest_framework.response import Response
 from rest_framework.views import APIView
@@ -20,6 +20,7 @@ from integrations.webhooks import (
     webhook_delivery_visible,
     webhook_payload,
     webhook_redeliver,
+    webhook_secret_rotate,
     webhook_subscription_create,
     webhook_subscription_delete,
     webhook_subscription_list,
@@ -57,22 +58,29 @@ class WebhookInputSerializer(StrictSerializer):
 
 
 class WebhookOutputSerializer(serializers.ModelSerializer):
+    """A subscription, without its secret: that is shown once, when made or rotated."""
+
     events = serializers.ListField(child=serializers.CharField(), help_text=EVENT_TYPES_HELP)
-    secret = serializers.SerializerMethodField()
     owner = serializers.CharField(source="owner.username")
 
     class Meta:
         model = WebhookSubscription
-        fields = ["id", "url", "events", "secret", "active", "description", "owner", "created_at"]
+        fields = ["id", "url", "events", "active", "description", "owner", "created_at"]
 
-    @extend_schema_field(
-        serializers.CharField(allow_null=True, help_text="Shown to the subscription's owner only.")
+
+class WebhookSecretOutputSerializer(WebhookOutputSerializer):
+    """A subscription with its secret, in the one answer that shows it."""
+
+    # Read from the model, never from the input: the answer says what signs from now on.
+    secret = serializers.CharField(
+        help_text=(
+            "Signs every request (X-Leadflow-Signature). Shown once, in this answer only: "
+            "keep it. Lost, rotate it (POST /api/v1/webhooks/{id}/rotate-secret/)."
+        )
     )
-    def get_secret(self, subscription):
-        request = self.context.get("request")
-        if request is not None and request.user.pk == subscription.owner_id:
-            return subscription.secret
-        return None
+
+    class Meta(WebhookOutputSerializer.Meta):
+        fields = ["id", "url", "events", "secret", "active", "description", "owner", "created_at"]
 
 
 def subscription_for(request, pk) -> WebhookSubscription:
@@ -93,15 +101,14 @@ class WebhookListApi(generics.ListAPIView):
         return webhook_subscription_list(user=self.request.user)
 
     @extend_schema(
-        request=WebhookInputSerializer, responses={201: WebhookOutputSerializer, **ERRORS}
+        request=WebhookInputSerializer, responses={201: WebhookSecretOutputSerializer, **ERRORS}
     )
     def post(self, request):
         data = WebhookInputSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         subscription = webhook_subscription_create(owner=request.user, **data.validated_data)
         return Response(
-            WebhookOutputSerializer(subscription, context={"request": request}).data,
-            status=status.HTTP_201_CREATED,
+            WebhookSecretOutputSerializer(subscription).data, status=status.HTTP_201_CREATED
         )
 
 
@@ -110,8 +117,7 @@ class WebhookDetailApi(APIView):
 
     @extend_schema(responses={200: WebhookOutputSerializer, **ERRORS})
     def get(self, request, pk: int):
-        subscription = subscription_for(request, pk)
-        return Response(WebhookOutputSerializer(subscription, context={"request": request}).data)
+        return Response(WebhookOutputSerializer(subscription_for(request, pk)).data)
 
     @extend_schema(
         request=WebhookInputSerializer, responses={200: WebhookOutputSerializer, **ERRORS}
@@ -123,12 +129,25 @@ class WebhookDetailApi(APIView):
         subscription = webhook_subscription_update(
             subscription=subscription, fields=data.validated_data
         )
-        return Response(WebhookOutputSerializer(subscription, context={"request": request}).data)
+        return Response(WebhookOutputSerializer(subscription).data)
 
     @extend_schema(responses={204: None, **ERRORS})
     def delete(self, request, pk: int):
         webhook_subscription_delete(subscription=subscription_for(request, pk))
         return Response(status=status.HTTP_204_NO_CONTENT)
+
+
+class WebhookSecretRotateApi(APIView):
+    """A new generated secret signs every request from now on; this answer shows it, once."""
+
+    permission_classes = [WEBHOOK_ROLES]
+
+    @extend_schema(request=None, responses={200: WebhookSecretOutputSerializer, **ERRORS})
+    def post(self, request, pk: int):
+        subscription = webhook_secret_rotate(
+            subscription=subscription_for(request, pk), actor=request.user
+        )
+        return Response(WebhookSecretOutputSerializer(subscription).data)
 
 
 # --- deliveries ------------------------------------------------------------------------------
