@@ -13,6 +13,8 @@ touching anything else on the machine. Five phases, each checked from the databa
    offer routed, every event delivered to the webhook.
 5. PostgreSQL restarted under web load: 503 (JSON with Retry-After for the API, the app's page
    for the browser), never a 500; a 503'd write did nothing; everything answers again by itself.
+6. suites: promises 3 to 6 of the issue (concurrency as a property, hostile input, access, the
+   API contract) by the test suite's own proofs, on this soak's PostgreSQL and Redis.
 
 Prints one line per promise with its counts and writes them to WORK/summary.txt; exits 1 if a
 promise was broken.
@@ -26,6 +28,7 @@ import os
 import random
 import re
 import shutil
+import subprocess
 import sys
 import threading
 import time
@@ -38,7 +41,7 @@ import psycopg
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from client import Answer, Client
-from processes import App, Postgres, Redis, free_port
+from processes import BIN, ROOT, App, Postgres, Redis, free_port
 from sinks import MailSink, WebhookSink
 
 CLIENTS = 8
@@ -535,13 +538,48 @@ class Soak:
             not bad and not untrue and recovered >= 0 and routed >= 0,
         )
 
+    # --- 3 to 6: the suite's proofs, on this soak's PostgreSQL and Redis ------------------------
+
+    SUITES = {
+        "3. concurrency as a property (stateful hypothesis, threads)": [
+            "tests/test_concurrency_property.py"],
+        "4. hostile input (schemathesis per role, sizes, nesting, encodings, escaping, CSV)": [
+            "tests/test_api_schema.py", "tests/test_hostile_input.py", "tests/test_escaping.py"],
+        "5. access (matrix from the URLs, objects by id, sign-ins, tokens, CSP, webhooks)": [
+            "tests/test_access_matrix.py", "tests/test_sign_in.py", "tests/test_csp.py",
+            "integrations/tests/test_webhook_targets.py",
+            "integrations/tests/api/test_webhook_secret_once.py",
+            "leadflow/tests/test_settings.py"],
+        "6. an API that generated clients consume (schema validates, client drives a lead)": [
+            "tests/test_openapi_contract.py", "tests/test_generated_client.py"],
+    }  # fmt: skip
+
+    def suites(self) -> None:
+        """The promises that are properties of the code, not of a fault, run by the suite itself
+        (`make test` runs them too): here they report their counts beside the faults'."""
+        env = {**os.environ, "DATABASE_URL": self.pg.url("leadflow_suite"),
+               "CELERY_BROKER_URL": f"redis://127.0.0.1:{self.redis.port}/7",
+               "DJANGO_SETTINGS_MODULE": "leadflow.settings.test"}  # fmt: skip
+        for name, paths in self.SUITES.items():
+            started = time.monotonic()
+            done = subprocess.run(
+                [str(BIN / "pytest"), "-q", "-p", "no:cacheprovider", "--create-db", *paths],
+                cwd=ROOT, env=env, capture_output=True, text=True, check=False,
+            )  # fmt: skip
+            last = (done.stdout.strip().splitlines() or [""])[-1]
+            counts = ", ".join(
+                " ".join(c) for c in re.findall(r"(\d+) (passed|failed|errors?)", last)
+            )
+            tried = f"{counts or done.stdout[-300:]} in {time.monotonic() - started:.0f} s"
+            self.promise(name, f"{tried}, {len(paths)} test files", done.returncode == 0)
+
     # --- the run ---------------------------------------------------------------------------------
 
     def run(self) -> int:
         try:
             self.setup()
             phases = [self.ingest, self.kill_mid_routing, self.kill_mid_sweep,
-                      self.redis_restart, self.postgres_restart]  # fmt: skip
+                      self.redis_restart, self.postgres_restart, self.suites]  # fmt: skip
             for phase in phases:
                 if self.args.only and phase.__name__ not in self.args.only:
                     continue
