@@ -34,7 +34,6 @@ from types import SimpleNamespace
 
 import pytest
 from django.conf import settings
-from django.core.cache import cache
 from django.db import transaction
 from django.test import Client
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
@@ -374,10 +373,8 @@ def _world(django_db_setup, django_db_blocker):
 
 @pytest.fixture
 def world(_world, db):
-    """The module's people and objects; throttles counted afresh (anonymous calls count)."""
-    cache.clear()
-    yield _world
-    cache.clear()
+    """The module's people and objects (throttles start afresh: the suite's conftest)."""
+    return _world
 
 
 # --- the tests --------------------------------------------------------------------------------

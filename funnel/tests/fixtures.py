@@ -1,7 +1,6 @@
 """Fixtures every app's tests may use: the default funnel, API clients signed in by role."""
 
 import pytest
-from django.core.cache import cache
 from rest_framework.test import APIClient
 
 from funnel.models import Role, Team, User
@@ -28,14 +27,6 @@ def api_as(db):
         return client
 
     return make
-
-
-@pytest.fixture
-def fresh_throttles():
-    """Throttle counts live in the cache, which outlives a test."""
-    cache.clear()
-    yield
-    cache.clear()
 
 
 @pytest.fixture

@@ -6,9 +6,6 @@ from django.db import transaction
 from funnel.models import Campaign, ReasonCode, Role, User
 from funnel.services import CAMPAIGN_ENDS_BEFORE_START
 
-# Throttle counts live in the cache, which outlives a test.
-pytestmark = pytest.mark.usefixtures("fresh_throttles")
-
 ROLES = [*Role.values, "superuser"]
 
 

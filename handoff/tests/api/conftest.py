@@ -3,7 +3,6 @@
 from types import SimpleNamespace
 
 import pytest
-from django.core.cache import cache
 from django.utils import timezone
 from rest_framework.test import APIClient
 
@@ -12,14 +11,6 @@ from funnel.tests.factories import UserFactory
 from handoff.models import Lead, Offer, OfferStatus
 from handoff.services.leads import lead_create, lead_transition
 from handoff.services.offers import offer_accept, offer_route
-
-
-@pytest.fixture(autouse=True)
-def _fresh_throttles():
-    """Throttle counts live in the cache, which outlives a test; anonymous calls add up fast."""
-    cache.clear()
-    yield
-    cache.clear()
 
 
 @pytest.fixture

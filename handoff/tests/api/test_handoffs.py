@@ -8,9 +8,6 @@ from django.db import transaction
 from funnel.models import HandoffPair, Role
 from funnel.tests.api.test_directory import GARBAGE
 
-# Throttle counts live in the cache, which outlives a test.
-pytestmark = pytest.mark.usefixtures("fresh_throttles")
-
 
 def test_anonymous_callers_read_no_handoff(as_role):
     for url in ["handoffs", "handoffs/mql_sal"]:

@@ -1,7 +1,6 @@
 """The integrations API: webhook subscriptions, their deliveries, and the event feed."""
 
 import pytest
-from django.core.cache import cache
 from django.db import transaction
 from rest_framework.test import APIClient
 
@@ -27,14 +26,6 @@ from integrations.webhooks import (
 
 WEBHOOKS = "/api/v1/webhooks/"
 EVENTS = "/api/v1/events/"
-
-
-@pytest.fixture(autouse=True)
-def _fresh_throttles():
-    """Throttle counts live in the cache, which outlives a test."""
-    cache.clear()
-    yield
-    cache.clear()
 
 
 @pytest.fixture(autouse=True)
