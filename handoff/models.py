@@ -710,3 +710,58 @@ class NotificationPreference(models.Model):
 
     def __str__(self):
         return f"{self.user}: {self.get_kind_display()} by {self.get_delivery_display()}"
+
+
+class SavedLeadView(models.Model):
+    """A leads list a user named: its filters and sort, as the list's query string."""
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="saved_lead_views"
+    )
+    name = models.CharField(max_length=100)
+    query = models.CharField(max_length=2000, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["name"]
+        constraints = [
+            models.UniqueConstraint(fields=["user", "name"], name="savedleadview_name_once"),
+        ]
+
+    def __str__(self):
+        return self.name
+
+
+class LeadImport(models.Model):
+    """A CSV file of leads imported from the browser, written through the bulk ingest service
+    in the background; its per-row results are kept so nothing is dropped silently."""
+
+    class Status(models.TextChoices):
+        MAPPING = "mapping", "Waiting for its columns to be mapped"
+        QUEUED = "queued", "Queued"
+        RUNNING = "running", "Running"
+        DONE = "done", "Done"
+        FAILED = "failed", "Failed"
+
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="lead_imports"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    file_name = models.CharField(max_length=255)
+    content = models.TextField(help_text="The uploaded file, decoded.")
+    columns = models.JSONField(default=list, help_text="The file's header row.")
+    mapping = models.JSONField(default=dict, help_text="Lead field for each mapped column.")
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.MAPPING)
+    total_rows = models.PositiveIntegerField(default=0)
+    processed_rows = models.PositiveIntegerField(default=0)
+    counts = models.JSONField(default=dict, help_text="Rows by result: created, updated, …")
+    errors = models.JSONField(default=list, help_text="[{row, errors}] for each refused row.")
+    failure = models.TextField(blank=True)
+    started_at = models.DateTimeField(null=True, blank=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+
+    def __str__(self):
+        return self.file_name

@@ -36,6 +36,7 @@ urlpatterns = [
     path("", include("handoff.urls")),
     path("", include("reporting.urls")),
     path("", include("web.urls")),
+    path("", include("configuration.urls")),
     path("accounts/login/", SignInView.as_view(), name="login"),
     path("accounts/", include("django.contrib.auth.urls")),
     re_path(

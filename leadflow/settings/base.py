@@ -36,6 +36,7 @@ INSTALLED_APPS = [
     "handoff",
     "reporting",
     "web",
+    "configuration",
     "demo",
 ]
 
