@@ -341,7 +341,7 @@ class Soak:
             "AND (fired_at IS NOT NULL OR cancelled_at IS NOT NULL)",
             due_ids,
         )[0][0]
-        at_kill = self.kill_worker_once(fired, f"of {len(due_ids)} due timers handled", limit=90)
+        at_kill = self.kill_worker_once(fired, f"of {len(due_ids)} due timers handled", limit=240)
         waited = self.wait("every due timer handled", lambda: fired() == len(due_ids), 240)
         notified = self.sql(
             "SELECT id FROM handoff_notification WHERE delivery = 'email' ORDER BY id"
