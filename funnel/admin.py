@@ -6,6 +6,8 @@ The funnel's definition and its people. Leads and their history are the lead's l
 
 from __future__ import annotations
 
+from decimal import Decimal
+
 from django import forms
 from django.contrib import admin
 from django.contrib.admin.widgets import RelatedFieldWidgetWrapper
@@ -14,6 +16,8 @@ from django.db import models
 from django.db.models import Count, F, ForeignObjectRel
 from django.urls import reverse
 from django.utils.html import format_html
+
+from leadflow.audit import AuditHistoryAdmin
 
 from .forms import (
     WEEKDAYS,
@@ -28,6 +32,7 @@ from .forms import (
 from .models import (
     Campaign,
     HandoffPair,
+    HandoffTarget,
     ReasonCode,
     ReasonPurpose,
     Role,
@@ -37,8 +42,25 @@ from .models import (
     Territory,
     User,
 )
+from .selectors import target_today, with_target_in_force
+from .services import handoff_target_set
 
 EMPTY = "-"  # as the admin shows empty values
+
+
+def _target_held(form) -> Decimal | None:
+    """A changed target_rate of a stored pair's form, put back to the stored rate: a change of
+    target is a new version effective today (handoff_target_set, once the pair is saved)."""
+    if form.instance.pk is None or "target_rate" not in form.changed_data:
+        return None
+    wanted = form.instance.target_rate
+    form.instance.target_rate = form.initial["target_rate"]
+    return wanted
+
+
+def _target_set(pair, rate: Decimal | None, actor) -> None:
+    if rate is not None:
+        handoff_target_set(handoff=pair, rate=rate, effective_from=target_today(), actor=actor)
 
 
 DELETE_REFUSED = "{obj}: {kinds} refer to it. {hint}"
@@ -136,7 +158,7 @@ class HistoryProtectedDeleteMixin:
 
 
 @admin.register(User)
-class LeadflowUserAdmin(HistoryProtectedDeleteMixin, UserAdmin):
+class LeadflowUserAdmin(AuditHistoryAdmin, HistoryProtectedDeleteMixin, UserAdmin):
     delete_hint = DEACTIVATE_HINT
     fieldsets = (
         UserAdmin.fieldsets[0],
@@ -209,7 +231,7 @@ class ReceivedHandoffInline(admin.TabularInline):
 
     @admin.display(description="Target")
     def target(self, obj):
-        return _percent(obj.target_rate)
+        return _percent(obj.target_in_force)
 
     def has_add_permission(self, request, obj=None):
         return False
@@ -218,15 +240,16 @@ class ReceivedHandoffInline(admin.TabularInline):
         return False
 
     def get_queryset(self, request):
-        return (
+        pairs = (
             super()
             .get_queryset(request)
             .select_related("sending_team", "offered_stage", "accepted_stage")
         )
+        return with_target_in_force(pairs, day=target_today())
 
 
 @admin.register(Team)
-class TeamAdmin(StableKeyMixin, HistoryProtectedDeleteMixin, admin.ModelAdmin):
+class TeamAdmin(AuditHistoryAdmin, StableKeyMixin, HistoryProtectedDeleteMixin, admin.ModelAdmin):
     delete_hint = KEEP_HINT
     form = TeamForm
     list_display = ("name", "key", "manager", "member_count", "time_zone", "hours", "days")
@@ -249,6 +272,14 @@ class TeamAdmin(StableKeyMixin, HistoryProtectedDeleteMixin, admin.ModelAdmin):
     def get_queryset(self, request):
         return super().get_queryset(request).annotate(member_total=Count("members"))
 
+    def save_formset(self, request, form, formset, change):
+        if formset.model is not HandoffPair:
+            return super().save_formset(request, form, formset, change)
+        targets = [(f.instance, _target_held(f)) for f in formset.forms if f.has_changed()]
+        super().save_formset(request, form, formset, change)
+        for pair, rate in targets:
+            _target_set(pair, rate, request.user)
+
     @admin.display(description="Members", ordering="member_total")
     def member_count(self, obj):
         return changelist_link("funnel.user", str(obj.member_total), team__id__exact=obj.pk)
@@ -263,7 +294,7 @@ class TeamAdmin(StableKeyMixin, HistoryProtectedDeleteMixin, admin.ModelAdmin):
 
 
 @admin.register(Territory)
-class TerritoryAdmin(StableKeyMixin, admin.ModelAdmin):
+class TerritoryAdmin(AuditHistoryAdmin, StableKeyMixin, admin.ModelAdmin):
     form = TerritoryForm
     list_display = ("name", "key", "country_list", "member_count")
     search_fields = ("name", "key")
@@ -325,7 +356,7 @@ class MoveOutInline(PlainSelectsMixin, admin.TabularInline):
 
 
 @admin.register(Stage)
-class StageAdmin(StableKeyMixin, HistoryProtectedDeleteMixin, admin.ModelAdmin):
+class StageAdmin(AuditHistoryAdmin, StableKeyMixin, HistoryProtectedDeleteMixin, admin.ModelAdmin):
     form = StageForm
     list_display = ("key", "name", "team", "position", "kind", "active")
     list_display_links = ("key",)
@@ -371,7 +402,7 @@ class StageAdmin(StableKeyMixin, HistoryProtectedDeleteMixin, admin.ModelAdmin):
 
 
 @admin.register(StageMove)
-class StageMoveAdmin(admin.ModelAdmin):
+class StageMoveAdmin(AuditHistoryAdmin, admin.ModelAdmin):
     """All allowed moves at a glance; each stage's page edits its own."""
 
     form = StageMoveForm
@@ -397,8 +428,29 @@ class StageMoveAdmin(admin.ModelAdmin):
         return _labels(obj.reason_purposes, ReasonPurpose.choices)
 
 
+class HandoffTargetInline(ReadOnlyMixin, admin.TabularInline):
+    """The handoff's targets over time; a change of Target rate above adds one from today."""
+
+    model = HandoffTarget
+    fields = readonly_fields = ("effective_from", "rate_percent", "created_at", "created_by")
+    verbose_name = "target version"
+    verbose_name_plural = "Targets over time (newest first)"
+    extra = 0
+    can_delete = False
+    ordering = ("-effective_from",)
+
+    @admin.display(description="Target")
+    def rate_percent(self, obj):
+        return _percent(obj.rate)
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).select_related("created_by")
+
+
 @admin.register(HandoffPair)
-class HandoffPairAdmin(StableKeyMixin, HistoryProtectedDeleteMixin, admin.ModelAdmin):
+class HandoffPairAdmin(
+    AuditHistoryAdmin, StableKeyMixin, HistoryProtectedDeleteMixin, admin.ModelAdmin
+):
     delete_hint = KEEP_HINT
     form = HandoffPairForm
     formfield_overrides = RATE_INPUT
@@ -431,13 +483,42 @@ class HandoffPairAdmin(StableKeyMixin, HistoryProtectedDeleteMixin, admin.ModelA
         ),
     )
 
-    @admin.display(description="Target", ordering="target_rate")
+    inlines = (HandoffTargetInline,)
+
+    def get_queryset(self, request):
+        return with_target_in_force(super().get_queryset(request), day=target_today())
+
+    @admin.display(description="Target today", ordering="target_in_force")
     def target(self, obj):
-        return _percent(obj.target_rate)
+        return _percent(obj.target_in_force)
+
+    def get_object(self, request, object_id, from_field=None):
+        pair = super().get_object(request, object_id, from_field)
+        if pair is not None:
+            # The form shows, and a change starts from, the target in force today.
+            pair.target_rate = pair.target_in_force
+        return pair
+
+    def formfield_for_dbfield(self, db_field, request, **kwargs):
+        field = super().formfield_for_dbfield(db_field, request, **kwargs)
+        if db_field.name == "target_rate":
+            field.help_text = (
+                "The target in force today, 0 to 1 (1 = 100%). A change holds from today on; "
+                "past weeks keep the target they had (see Targets over time)."
+            )
+        return field
+
+    def save_model(self, request, obj, form, change):
+        rate = _target_held(form)
+        super().save_model(request, obj, form, change)
+        _target_set(obj, rate, request.user)
+
+    def audit_related(self, obj):
+        return [obj.targets.all()]
 
 
 @admin.register(ReasonCode)
-class ReasonCodeAdmin(StableKeyMixin, admin.ModelAdmin):
+class ReasonCodeAdmin(AuditHistoryAdmin, StableKeyMixin, admin.ModelAdmin):
     """Stage history refers to reason codes, so they are retired (Active unticked), not deleted."""
 
     stable_fields = ("code",)
@@ -453,7 +534,7 @@ class ReasonCodeAdmin(StableKeyMixin, admin.ModelAdmin):
 
 
 @admin.register(Campaign)
-class CampaignAdmin(admin.ModelAdmin):
+class CampaignAdmin(AuditHistoryAdmin, admin.ModelAdmin):
     form = CampaignForm
     list_display = ("name", "channel", "start", "end", "cost", "leads")
     list_filter = ("channel",)

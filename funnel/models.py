@@ -12,6 +12,7 @@ from django.contrib.auth.models import AbstractUser
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import Q
+from django.utils import timezone
 
 
 class Role(models.TextChoices):
@@ -248,3 +249,51 @@ class ReasonCode(models.Model):
 
     def __str__(self):
         return f"{self.label} ({self.get_purpose_display()})"
+
+
+# A version of a handoff's target "since ever": what a pair's own target_rate was before its
+# targets had dates (the data migration and a pair's first dated change record it from then).
+TARGETS_SINCE = datetime.date(2000, 1, 1)
+TARGETS_KNOWN_SINCE = datetime.datetime(2000, 1, 1, tzinfo=datetime.UTC)
+
+
+class HandoffTarget(models.Model):
+    """A handoff's target acceptance rate from a day on: a change of target is a new version.
+
+    The target in force on a day is the version with the latest `effective_from` on or before
+    it (funnel.selectors.target_in_force); `created_at` is when the version was recorded, so an
+    as-of report reads the targets known then.
+    """
+
+    handoff = models.ForeignKey(HandoffPair, on_delete=models.CASCADE, related_name="targets")
+    rate = models.DecimalField(
+        max_digits=4,
+        decimal_places=3,
+        validators=[MinValueValidator(Decimal(0)), MaxValueValidator(Decimal(1))],
+        help_text="Target acceptance rate, 0 to 1 (1 = 100%).",
+    )
+    effective_from = models.DateField(help_text="The first day (local time) the target holds.")
+    # A default, not auto_now_add: a baseline version is recorded as known since ever.
+    created_at = models.DateTimeField(default=timezone.now)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+
+    class Meta:
+        ordering = ["handoff", "-effective_from"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["handoff", "effective_from"], name="handofftarget_unique_day"
+            ),
+            models.CheckConstraint(
+                condition=Q(rate__gte=0) & Q(rate__lte=1), name="handofftarget_rate_fraction"
+            ),
+        ]
+
+    def __str__(self):
+        percent = f"{(self.rate * 100).normalize():f}%"
+        return f"{self.handoff}: {percent} from {self.effective_from.isoformat()}"

@@ -18,6 +18,7 @@ from django.utils.html import format_html
 
 from funnel.admin import EMPTY, ReadOnlyMixin
 from funnel.models import Campaign, HandoffPair
+from leadflow.audit import AuditHistoryAdmin
 
 from .forms import LeadAddForm, LeadForm
 from .models import (
@@ -313,7 +314,7 @@ class SlaStepInline(admin.TabularInline):
 
 
 @admin.register(SlaAgreement)
-class SlaAgreementAdmin(admin.ModelAdmin):
+class SlaAgreementAdmin(AuditHistoryAdmin, admin.ModelAdmin):
     list_display = [
         "handoff", "version", "in_force", "accept_within_hours", "first_touch_within_hours",
         "min_touches", "touches_within_days", "marketing_signoff_by", "sales_signoff_by",
@@ -329,6 +330,9 @@ class SlaAgreementAdmin(admin.ModelAdmin):
     @admin.display(boolean=True, description="in force")
     def in_force(self, obj):
         return obj.effective_at is not None
+
+    def audit_related(self, obj):
+        return [obj.steps.all()]
 
     def has_change_permission(self, request, obj=None):
         # Signed terms are an agreement between two teams: change them with a new version.
@@ -371,7 +375,7 @@ class SlaAgreementAdmin(admin.ModelAdmin):
 
 
 @admin.register(RoutingRule)
-class RoutingRuleAdmin(admin.ModelAdmin):
+class RoutingRuleAdmin(AuditHistoryAdmin, admin.ModelAdmin):
     list_display = ["name", "handoff", "position", "active", "strategy", "target"]
     list_editable = ["position", "active"]
     list_filter = ["handoff", "strategy", "active"]
@@ -429,7 +433,7 @@ class RoutingRuleAdmin(admin.ModelAdmin):
 
 
 @admin.register(RepProfile)
-class RepProfileAdmin(admin.ModelAdmin):
+class RepProfileAdmin(AuditHistoryAdmin, admin.ModelAdmin):
     list_display = [
         "user", "weight", "max_open_offers", "max_offers_per_day", "away_from", "away_until",
         "accepts_routing",
@@ -498,7 +502,7 @@ class ActivityAdmin(ReadOnlyMixin, admin.ModelAdmin):
 
 
 @admin.register(ScoringRule)
-class ScoringRuleAdmin(admin.ModelAdmin):
+class ScoringRuleAdmin(AuditHistoryAdmin, admin.ModelAdmin):
     list_display = ["name", "kind", "contains", "points", "active"]
     list_editable = ["points", "active"]
     list_filter = ["kind", "active"]

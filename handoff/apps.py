@@ -13,3 +13,7 @@ class HandoffConfig(AppConfig):
         from .services.setup import handoff_setup_defaults
 
         setup_step_register(handoff_setup_defaults)
+
+        from .audit import handoff_audit_register
+
+        handoff_audit_register()

@@ -5,9 +5,10 @@ import datetime
 
 from django import forms
 from django.core.validators import MinValueValidator
+from django.utils.translation import gettext_lazy as _
 
 from funnel.forms import COUNTRY_CODE_INVALID, COUNTRY_CODE_PATTERN
-from funnel.models import ReasonCode, ReasonPurpose, Stage, User
+from funnel.models import Campaign, ReasonCode, ReasonPurpose, Stage, User
 from funnel.rules import entry_stages_for
 from handoff.models import Disposition, Lead, Notification, NotificationDelivery, Touch
 from handoff.services.leads import LEAD_FIELDS, lead_clean_fields
@@ -248,3 +249,128 @@ class PreferencesForm(forms.Form):
 class ReadAllForm(forms.Form):
     # When the list the user clicked on was drawn: notifications arriving since stay unread.
     seen_at = forms.DateTimeField(required=False)
+
+
+# --- the leads list (handoff/views/leads.py) --------------------------------------------------
+
+SAVED_VIEW_NAME_NEEDED = _("Give the view a name.")
+LEADS_NOT_CHOSEN = _("Choose at least one lead.")
+LEADS_INVALID = _("The chosen leads are not valid lead ids.")
+BULK_CAMPAIGN_NEEDED = _("Choose the campaign to set.")
+BULK_ASSIGNEE_NEEDED = _("Choose who to reassign the leads to.")
+BULK_REASON_NEEDED = _("Choose a reason to recycle.")
+
+
+class SavedLeadViewForm(forms.Form):
+    """Names the list's current filters and sort (`query`, the list's query string)."""
+
+    name = forms.CharField(
+        max_length=100, label=_("View name"), error_messages={"required": SAVED_VIEW_NAME_NEEDED}
+    )
+    query = forms.CharField(max_length=2000, required=False, widget=forms.HiddenInput)
+
+    def clean_name(self):
+        name = self.cleaned_data["name"].strip()
+        if not name:
+            raise forms.ValidationError(SAVED_VIEW_NAME_NEEDED)
+        return name
+
+
+class LeadIdsField(forms.Field):
+    """The ids of the chosen leads (checkboxes named `leads`)."""
+
+    widget = forms.MultipleHiddenInput
+    default_error_messages = {"required": LEADS_NOT_CHOSEN, "invalid": LEADS_INVALID}
+
+    def to_python(self, value):
+        if not value:
+            return []
+        try:
+            ids = [int(v) for v in value]
+        except (TypeError, ValueError) as exc:
+            raise forms.ValidationError(self.error_messages["invalid"], code="invalid") from exc
+        if any(v <= 0 or v > 2**62 for v in ids):
+            raise forms.ValidationError(self.error_messages["invalid"], code="invalid")
+        return list(dict.fromkeys(ids))
+
+
+class LeadBulkForm(forms.Form):
+    """A bulk action on the leads chosen in the list; the choices are the ones the user's role
+    may take (`lead_bulk.bulk_actions_for`)."""
+
+    leads = LeadIdsField()
+    action = forms.ChoiceField(choices=(), label=_("Action"))
+    campaign = forms.ModelChoiceField(
+        queryset=Campaign.objects.none(), required=False, label=_("Campaign"),
+        empty_label=_("Campaign…"),
+    )  # fmt: skip
+    assignee = forms.ModelChoiceField(
+        queryset=User.objects.none(), required=False, label=_("Reassign to"),
+        empty_label=_("Reassign to…"),
+    )  # fmt: skip
+    reason = forms.ModelChoiceField(
+        queryset=ReasonCode.objects.none(), required=False, label=_("Recycle reason"),
+        empty_label=_("Reason…"),
+    )  # fmt: skip
+    note = forms.CharField(required=False, max_length=2000, label=_("Note"))
+    back = forms.CharField(required=False, max_length=4000, widget=forms.HiddenInput)
+
+    def __init__(self, *args, actions, labels, assignees, reasons, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.actions = actions
+        self.fields["action"].choices = [("", _("Action…"))] + [(a, labels[a]) for a in actions]
+        self.fields["campaign"].queryset = Campaign.objects.order_by("name")
+        self.fields["assignee"].queryset = assignees
+        self.fields["reason"].queryset = ReasonCode.objects.filter(pk__in=[r.pk for r in reasons])
+
+    def clean(self):
+        data = super().clean()
+        needed = {
+            "campaign": ("campaign", BULK_CAMPAIGN_NEEDED),
+            "reassign": ("assignee", BULK_ASSIGNEE_NEEDED),
+            "recycle": ("reason", BULK_REASON_NEEDED),
+        }.get(data.get("action"))
+        if needed and not data.get(needed[0]) and needed[0] not in self.errors:
+            self.add_error(needed[0], needed[1])
+        back = data.get("back") or ""
+        # Only a query string of the list: never a way to send the user elsewhere.
+        data["back"] = back if back.startswith("?") and "\n" not in back else ""
+        return data
+
+
+# --- the CSV import of leads (handoff/views/lead_import.py) ------------------------------------
+
+IMPORT_FILE_NEEDED = _("Choose a CSV file to upload.")
+
+
+class LeadImportUploadForm(forms.Form):
+    file = forms.FileField(
+        label=_("CSV file"),
+        error_messages={"required": IMPORT_FILE_NEEDED},
+        allow_empty_file=True,  # the import says what is wrong with it
+        widget=forms.ClearableFileInput(attrs={"accept": ".csv,.txt,.tsv,text/csv"}),
+    )
+
+
+class LeadImportMappingForm(forms.Form):
+    """A select per column of the file: the bulk API field it fills, or nothing (ignored)."""
+
+    def __init__(self, *args, columns: list[str], fields: list[str], mapping: dict, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.columns = columns
+        choices = [("", _("— ignore —"))] + [(name, name) for name in fields]
+        for index, column in enumerate(columns):
+            self.fields[f"column_{index}"] = forms.ChoiceField(
+                label=column or f"#{index + 1}",
+                choices=choices,
+                required=False,
+                initial=mapping.get(str(index), ""),
+            )
+
+    def mapping(self) -> dict[str, str]:
+        """`{column index: field}` of the mapped columns (the form is valid)."""
+        return {
+            str(index): self.cleaned_data[f"column_{index}"]
+            for index in range(len(self.columns))
+            if self.cleaned_data.get(f"column_{index}")
+        }

@@ -759,6 +759,12 @@ class LeadImport(models.Model):
     failure = models.TextField(blank=True)
     started_at = models.DateTimeField(null=True, blank=True)
     finished_at = models.DateTimeField(null=True, blank=True)
+    progressed_at = models.DateTimeField(
+        null=True,
+        blank=True,
+        help_text="When it was queued or last saved a chunk: the safety net re-enqueues an "
+        "import silent for too long.",
+    )
 
     class Meta:
         ordering = ["-created_at", "-id"]

@@ -70,3 +70,30 @@ def notifications_email_overdue_task() -> int:
     from handoff.services.notifications import notifications_email_overdue
 
     return notifications_email_overdue()
+
+
+# --- CSV import of leads (handoff.services.lead_import) ---------------------------------------
+@shared_task(bind=True, soft_time_limit=240, time_limit=300, max_retries=5)
+def lead_import_task(self, import_id: int) -> None:
+    """Import the file's next rows for about a minute, then enqueue itself for the rest. Each
+    chunk commits with its progress, so a retry or a second message resumes, never repeats;
+    after the last retry the import is marked failed, saying why."""
+    from handoff.services.lead_import import lead_import_fail, lead_import_run
+
+    try:
+        more = lead_import_run(import_id=import_id)
+    except Exception as exc:
+        if self.request.retries >= self.max_retries:
+            lead_import_fail(import_id=import_id, failure=f"{type(exc).__name__}: {exc}")
+            return
+        raise self.retry(exc=exc, countdown=5 * 2**self.request.retries) from exc
+    if more:
+        lead_import_task.delay_on_commit(import_id)
+
+
+@shared_task(soft_time_limit=50, time_limit=58)
+def lead_imports_resume_overdue_task() -> int:
+    """The safety net: imports whose message was lost or whose worker died, enqueued again."""
+    from handoff.services.lead_import import lead_imports_resume_overdue
+
+    return lead_imports_resume_overdue()

@@ -8,6 +8,7 @@ from django.db.models import Count, Q
 from django.utils.html import format_html
 
 from funnel.admin import changelist_link
+from leadflow.audit import AuditHistoryAdmin
 
 from .models import DeliveryStatus, EventType, WebhookAttempt, WebhookDelivery, WebhookSubscription
 from .webhooks import WebhookError, webhook_events_clean, webhook_redeliver, webhook_url_check
@@ -45,7 +46,7 @@ class WebhookSubscriptionForm(forms.ModelForm):
 
 
 @admin.register(WebhookSubscription)
-class WebhookSubscriptionAdmin(admin.ModelAdmin):
+class WebhookSubscriptionAdmin(AuditHistoryAdmin, admin.ModelAdmin):
     """Who hears of which events. A subscription's owner sees and edits it through the API."""
 
     form = WebhookSubscriptionForm

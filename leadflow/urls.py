@@ -1,7 +1,6 @@
 from django.contrib import admin
 from django.http import HttpResponsePermanentRedirect
 from django.urls import include, path, re_path
-from django.views.generic import RedirectView
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 
 from leadflow.signin import SignInView
@@ -32,7 +31,6 @@ def _moved_admin(request, model: str, rest: str):
 
 
 urlpatterns = [
-    path("", RedirectView.as_view(pattern_name="handoff:queue", permanent=False)),
     path("", include("handoff.urls")),
     path("", include("reporting.urls")),
     path("", include("web.urls")),

@@ -16,6 +16,7 @@ from django.db import transaction
 from django.db.models import Count, Exists, OuterRef, Q, QuerySet
 
 from funnel.models import User
+from funnel.selectors import target_in_force, target_today
 from handoff.models import Notification, StageTransition
 from handoff.services.notifications import notify
 from integrations.events import event_record
@@ -81,12 +82,14 @@ def trailing_mean(trend: list[dict], min_volume: int) -> float | None:
     return ratio(fmean(values)) if values else None
 
 
-def watch_target(watch: RatioWatch) -> float | None:
-    """The watch's own target if set, else (acceptance) its handoff's target rate."""
+def watch_target(watch: RatioWatch, week: datetime.date | None = None) -> float | None:
+    """The watch's own target if set, else (acceptance) its handoff's target rate in force in
+    `week` (on its last day; today without a week)."""
     if watch.target is not None:
         return float(watch.target)
     if watch.kind == RatioWatch.Kind.ACCEPTANCE and watch.handoff_id:
-        return float(watch.handoff.target_rate)
+        day = week_shift(week, 1) - datetime.timedelta(days=1) if week else target_today()
+        return float(target_in_force(handoff=watch.handoff, day=day))
     return None
 
 
@@ -140,7 +143,7 @@ def ratio_figures(
         h, v = series.get(key, (0, 0))
         trend.append({"week": key, "value": rate(h, v), "volume": v})
     baseline = trailing_mean(trend, max(watch.min_volume, 1))
-    target = watch_target(watch)
+    target = watch_target(watch, week)
     reasons = []
     if value is not None and volume >= watch.min_volume:
         if target is not None and _beyond(value, target, watch.threshold):

@@ -39,15 +39,34 @@ from django.test import Client
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 from django.utils import timezone
 
-from funnel.models import HandoffPair, Role, Stage, Team
+from funnel.models import (
+    Campaign,
+    HandoffPair,
+    ReasonCode,
+    Role,
+    Stage,
+    StageMove,
+    Team,
+    Territory,
+    User,
+)
 from funnel.setup import defaults_install
 from funnel.tests.factories import UserFactory
-from handoff.models import Notification, Offer, RoutingRule, RoutingStrategy, SlaAgreement
+from handoff.models import (
+    LeadImport,
+    Notification,
+    Offer,
+    RoutingRule,
+    RoutingStrategy,
+    SavedLeadView,
+    ScoringRule,
+    SlaAgreement,
+)
 from handoff.services.leads import lead_create
 from handoff.services.offers import offer_route
 from handoff.tests.conftest import sla_enqueues  # noqa: F401  (enqueues recorded, not sent)
 from handoff.tests.factories import LeadFactory
-from integrations.models import WebhookDelivery
+from integrations.models import WebhookDelivery, WebhookSubscription
 from integrations.tests.factories import EventFactory, WebhookSubscriptionFactory
 from reporting.weekly.data import weekly_report_build
 
@@ -140,9 +159,88 @@ def _lead(world):
     return {"pk": world.lead}
 
 
+# The funnel's settings pages (issue 12, part "cfgfunnel"): readers and editors by part
+# (configuration/parts.py). An empty post to a form is re-shown with errors (400); retire,
+# reactivate and remove act (302). By id, objects from the default funnel; the manager (of
+# sales) reads other teams' settings but may not change them, and cannot reach the people of
+# another team (404).
+FUNNEL_EDIT = {"admin": None, "marketing": None}
+FUNNEL_READ = {**FUNNEL_EDIT, "manager": None}
+ADMIN_EDIT = {"admin": None}
+ADMIN_READ = {**ADMIN_EDIT, "manager": None}
+
+
+def settings_page(who: dict, status: int = 200) -> dict[str, int]:
+    """`status` for the roles in `who`, 403 for the other roles, the sign-in page for anonymous."""
+    return answers(403, anonymous=302, **dict.fromkeys(who, status))
+
+
+def _pk(model, **lookup):
+    return lambda w: {"pk": model.objects.get_or_create(**lookup)[0].pk}
+
+
+_stage = _pk(Stage, key="inquiry")
+
+
+def _move(world):
+    return {"pk": StageMove.objects.get(from_stage__key="inquiry", to_stage__key="qi").pk}
+
+
+_reason = _pk(ReasonCode, purpose="lost", code="price")
+_campaign = _pk(Campaign, name="ACL campaign")
+_territory = _pk(Territory, key="acl-territory", defaults={"name": "ACL", "countries": ["DE"]})
+_foreign_team = _pk(Team, key="inside")
+_foreign_person = _pk(User, username="acl_other_inside")
+
+
+# The CSV import of leads (part "imports"): an import of another user's, made for each test.
+LEAD_IMPORT = answers(403, admin=200, marketing=404, integration=404, anonymous=302)
+
+
+def _lead_import(world):
+    made = LeadImport.objects.create(
+        created_by=User.objects.get(username="acl_other_integration"),
+        file_name="acl.csv",
+        content="email\nacl-import@acme.io\n",
+        columns=["email"],
+        mapping={"0": "email"},
+        total_rows=1,
+    )
+    return {"import_id": made.pk}
+
+
+# The settings of handoffs, scoring, routing, tokens and webhooks (issue 12, part "cfghandoff").
+# By id: a routing rule of the handoff Inside receives (the manager manages sales: 404), the
+# token of another integration user (only an admin manages it), another integration's webhook.
+HANDOFF_EDIT = {"admin": None, "marketing": None}
+ROUTING_EDIT = {"admin": None, "manager": None}
+ROUTING_READ = {**ROUTING_EDIT, "marketing": None}
+HOOKS = {"admin": None, "integration": None}
+_scoring_rule = _pk(ScoringRule, name="ACL rule", kind="form", points=1)
+
+
+def _foreign_rule(world):
+    return {"pk": RoutingRule.objects.filter(handoff__key=world.foreign_handoff).first().pk}
+
+
+def _foreign_holder(world):
+    return {"user_id": WebhookSubscription.objects.get(pk=world.webhook).owner_id}
+
+
+def by_id(admin: int, *, mine: str, status: int = 404, **others: int) -> dict[str, int]:
+    """An object out of reach by id: `admin` for the admin, `status` for the role `mine` that
+    uses the page but may not reach this one, 403 for the rest."""
+    return answers(403, admin=admin, anonymous=302, **{mine: status}, **others)
+
+
 MATRIX: dict[str, Row] = {
     # The browser's pages.
-    "/": Row("get", answers(302, anonymous=302)),
+    # dashboard: "/" sends marketing to the dashboard, other roles to their queue (redirects),
+    # and the dashboard is for the roles that read reports in the browser.
+    "reporting:home": Row("get", answers(302, anonymous=302)),
+    "reporting:dashboard": Row(
+        "get", answers(200, inside=403, sales=403, integration=403, anonymous=302)
+    ),
     "handoff:queue": Row("get", PAGE),
     "handoff:pipeline": Row("get", PAGE),
     "handoff:hot-leads": Row("get", PAGE),
@@ -164,6 +262,34 @@ MATRIX: dict[str, Row] = {
         answers(302, inside=404, sales=404, manager=404, anonymous=302),
         lambda w: {"lead_id": w.lead, "action": "reject"},
     ),
+    # The leads list (issue 12, part "leads"): every signed-in role but integration; what each
+    # sees is lead_visible's. An empty bulk post is a form with errors (400); a saved view of
+    # someone else is a 404.
+    "handoff:lead-list": Row("get", answers(200, integration=403, anonymous=302)),
+    "handoff:lead-export": Row("get", answers(200, integration=403, anonymous=302)),
+    "handoff:lead-bulk": Row("post", answers(400, integration=403, anonymous=302)),
+    "handoff:lead-view-save": Row("post", answers(400, integration=403, anonymous=302)),
+    "handoff:lead-view-delete": Row(
+        "post",
+        answers(404, admin=302, integration=403, anonymous=302),
+        lambda w: {
+            "view_id": SavedLeadView.objects.create(user=w.people[Role.ADMIN], name="Mine").pk
+        },
+    ),
+    # The CSV import of leads (issue 12, part "imports"): the roles the bulk API lets ingest.
+    # An empty upload is a form with errors (400). By id, an import another integration
+    # uploaded: a 404 for who may import but not see it; admins see every import (an empty post
+    # to one waiting for its mapping re-shows the mapping and its preview, 200).
+    "handoff:lead-import": Row(
+        "get",
+        answers(403, admin=200, marketing=200, integration=200, anonymous=302),
+        writes={"post": answers(403, admin=400, marketing=400, integration=400, anonymous=302)},
+    ),
+    "handoff:lead-import-detail": Row(
+        "get", LEAD_IMPORT, _lead_import, writes={"post": LEAD_IMPORT}
+    ),
+    "handoff:lead-import-progress": Row("get", LEAD_IMPORT, _lead_import),
+    "handoff:lead-import-errors": Row("get", LEAD_IMPORT, _lead_import),
     "handoff:notification-read": Row(
         "post", answers(404, anonymous=302), lambda w: {"notification_id": w.notification}
     ),
@@ -199,6 +325,74 @@ MATRIX: dict[str, Row] = {
         "post",
         answers(403, admin=302, manager=404, anonymous=302),
         lambda w: {"agreement_id": w.foreign_agreement},
+    ),
+    # The settings (cfgfunnel): the index lists what the role reads; every role reads a part.
+    "configuration:index": Row("get", answers(200, anonymous=302)),
+    "configuration:stages": Row("get", settings_page(FUNNEL_READ)),
+    "configuration:stage-add": Row(
+        "get", settings_page(FUNNEL_EDIT), writes={"post": settings_page(FUNNEL_EDIT, 400)}
+    ),
+    "configuration:stage-edit": Row(
+        "get", settings_page(FUNNEL_READ), _stage, writes={"post": settings_page(FUNNEL_EDIT, 400)}
+    ),
+    "configuration:stage-reorder": Row("post", settings_page(FUNNEL_EDIT, 400), _stage),
+    "configuration:stage-retire": Row("post", settings_page(FUNNEL_EDIT, 302), _stage),
+    "configuration:stage-reactivate": Row("post", settings_page(FUNNEL_EDIT, 302), _stage),
+    "configuration:moves": Row("get", settings_page(FUNNEL_EDIT)),
+    "configuration:move-add": Row(
+        "get", settings_page(FUNNEL_EDIT), writes={"post": settings_page(FUNNEL_EDIT, 400)}
+    ),
+    # An empty post is a valid edit: nobody but the system may make the move.
+    "configuration:move-edit": Row(
+        "get", settings_page(FUNNEL_EDIT), _move, writes={"post": settings_page(FUNNEL_EDIT, 302)}
+    ),
+    "configuration:move-remove": Row("post", settings_page(FUNNEL_EDIT, 302), _move),
+    "configuration:reasons": Row("get", settings_page(FUNNEL_READ)),
+    "configuration:reason-add": Row(
+        "get", settings_page(FUNNEL_EDIT), writes={"post": settings_page(FUNNEL_EDIT, 400)}
+    ),
+    "configuration:reason-edit": Row(
+        "get", settings_page(FUNNEL_READ), _reason, writes={"post": settings_page(FUNNEL_EDIT, 400)}
+    ),
+    "configuration:campaigns": Row("get", settings_page(FUNNEL_EDIT)),
+    "configuration:campaign-add": Row(
+        "get", settings_page(FUNNEL_EDIT), writes={"post": settings_page(FUNNEL_EDIT, 400)}
+    ),
+    "configuration:campaign-edit": Row(
+        "get",
+        settings_page(FUNNEL_EDIT),
+        _campaign,
+        writes={"post": settings_page(FUNNEL_EDIT, 400)},
+    ),
+    "configuration:teams": Row("get", settings_page(ADMIN_READ)),
+    "configuration:team-add": Row(
+        "get", settings_page(ADMIN_EDIT), writes={"post": settings_page(ADMIN_EDIT, 400)}
+    ),
+    "configuration:team-edit": Row(
+        "get",
+        settings_page(ADMIN_READ),
+        _foreign_team,
+        writes={"post": settings_page(ADMIN_EDIT, 400)},
+    ),
+    "configuration:territories": Row("get", settings_page(ADMIN_READ)),
+    "configuration:territory-add": Row(
+        "get", settings_page(ADMIN_EDIT), writes={"post": settings_page(ADMIN_EDIT, 400)}
+    ),
+    "configuration:territory-edit": Row(
+        "get",
+        settings_page(ADMIN_READ),
+        _territory,
+        writes={"post": settings_page(ADMIN_EDIT, 400)},
+    ),
+    "configuration:users": Row("get", settings_page(ADMIN_READ)),
+    "configuration:user-add": Row(
+        "get", settings_page(ADMIN_EDIT), writes={"post": settings_page(ADMIN_EDIT, 400)}
+    ),
+    "configuration:user-edit": Row(
+        "get",
+        answers(403, admin=200, manager=404, anonymous=302),
+        _foreign_person,
+        writes={"post": answers(403, admin=400, manager=404, anonymous=302)},
     ),
     # Signing in and out, passwords: Django's own views.
     "login": Row("get", answers(200, anonymous=200)),
@@ -299,6 +493,58 @@ MATRIX: dict[str, Row] = {
     "report-funnel": Row("get", REPORT_API, query=PERIOD),
     "report-velocity": Row("get", REPORT_API, query=PERIOD),
     "report-qualifiers": Row("get", REPORT_API, query=PERIOD),
+    # The settings of handoffs, scoring, routing, tokens and webhooks (cfghandoff).
+    "configuration:handoffs": Row("get", settings_page({**HANDOFF_EDIT, "manager": None})),
+    "configuration:handoff-target": Row(
+        "post", settings_page(HANDOFF_EDIT, 400), lambda w: {"key": w.foreign_handoff}
+    ),
+    "configuration:scoring": Row(
+        "get", settings_page(HANDOFF_EDIT), writes={"post": settings_page(HANDOFF_EDIT, 400)}
+    ),
+    "configuration:scoring-rule": Row(
+        "get",
+        settings_page(HANDOFF_EDIT),
+        _scoring_rule,
+        writes={"post": settings_page(HANDOFF_EDIT, 400)},
+    ),
+    "configuration:scoring-rule-delete": Row(
+        "post", settings_page(HANDOFF_EDIT, 302), _scoring_rule
+    ),
+    "configuration:routing": Row("get", settings_page(ROUTING_READ)),
+    "configuration:routing-try": Row("get", settings_page(ROUTING_READ)),
+    "configuration:routing-rule-new": Row(
+        "get", settings_page(ROUTING_EDIT), writes={"post": settings_page(ROUTING_EDIT, 400)}
+    ),
+    "configuration:routing-rule": Row(
+        "get",
+        by_id(200, mine="manager"),
+        _foreign_rule,
+        writes={"post": by_id(400, mine="manager")},
+    ),
+    "configuration:routing-rule-move": Row("post", by_id(302, mine="manager"), _foreign_rule),
+    "configuration:tokens": Row("get", PAGE),
+    # Another integration user's token: each role manages its own only; the admin makes one.
+    "configuration:token-create": Row(
+        "post", answers(404, admin=201, anonymous=302), _foreign_holder
+    ),
+    "configuration:token-revoke": Row(
+        "post", answers(404, admin=302, anonymous=302), _foreign_holder
+    ),
+    "configuration:webhooks": Row(
+        "get", settings_page(HOOKS), writes={"post": settings_page(HOOKS, 400)}
+    ),
+    "configuration:webhook": Row(
+        "get",
+        by_id(200, mine="integration"),
+        lambda w: {"pk": w.webhook},
+        writes={"post": by_id(400, mine="integration")},
+    ),
+    "configuration:webhook-rotate": Row(
+        "post", by_id(200, mine="integration"), lambda w: {"pk": w.webhook}
+    ),
+    "configuration:webhook-delete": Row(
+        "post", by_id(302, mine="integration"), lambda w: {"pk": w.webhook}
+    ),
     # The contract is public.
     "schema": Row("get", answers(200, anonymous=200)),
     "api-docs": Row("get", answers(200, anonymous=200)),

@@ -11,6 +11,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from funnel.models import EVERYONE, HandoffPair, Role
+from funnel.selectors import target_in_force, target_today, targets_by_day
 from funnel.services import handoff_pair_update
 from handoff.services.sla import agreement_current
 from leadflow.api.permissions import roles_may
@@ -42,17 +43,29 @@ class AgreementSerializer(serializers.Serializer):
     steps = SlaStepSerializer(many=True, source="steps.all", help_text="The breach ladder.")
 
 
+class TargetInForceField(serializers.DecimalField):
+    """The handoff's target in force today (funnel.selectors.target_in_force), not its stored
+    copy: a target dated to start today holds from midnight without a write. Lists pass every
+    pair's target in the context (`targets`: one query for the page)."""
+
+    def get_attribute(self, instance):
+        targets = self.context.get("targets")
+        if targets is not None and instance.pk in targets:
+            return targets[instance.pk][self.context["today"]]
+        return target_in_force(handoff=instance, day=target_today())
+
+
 class HandoffOutputSerializer(serializers.ModelSerializer):
     offered_stage = serializers.CharField(source="offered_stage.key")
     accepted_stage = serializers.CharField(source="accepted_stage.key")
     reject_stage = serializers.CharField(source="reject_stage.key")
     sending_team = serializers.CharField(source="sending_team.key")
     receiving_team = serializers.CharField(source="receiving_team.key")
-    target_rate = serializers.DecimalField(
+    target_rate = TargetInForceField(
         max_digits=4,
         decimal_places=3,
         coerce_to_string=False,
-        help_text="Target acceptance rate, a fraction from 0 to 1 (1.0 = 100%).",
+        help_text="Target acceptance rate in force today, a fraction from 0 to 1 (1.0 = 100%).",
     )
     agreement = serializers.SerializerMethodField(
         help_text="The SLA agreement in force: the newest version both sides signed off."
@@ -92,8 +105,21 @@ class HandoffUpdateSerializer(StrictSerializer):
         min_value=Decimal(0),
         max_value=Decimal(1),
         required=False,
-        help_text="A fraction from 0 to 1 (1.0 = 100%).",
+        help_text="A fraction from 0 to 1 (1.0 = 100%): a new version of the target, in force "
+        "from today or from `target_effective_from`.",
     )
+    target_effective_from = serializers.DateField(
+        required=False,
+        help_text="The first day (the installation's time zone) the new target_rate holds; "
+        "today if not given. A day in the past corrects the target of those weeks.",
+    )
+
+    def validate(self, attrs):
+        if "target_effective_from" in attrs and "target_rate" not in attrs:
+            raise serializers.ValidationError(
+                {"target_effective_from": ["Give the target_rate that holds from this day."]}
+            )
+        return attrs
 
 
 HANDOFF_WRITERS = roles_may(Role.ADMIN, Role.MARKETING, read=EVERYONE)
@@ -111,6 +137,11 @@ class HandoffListApi(generics.ListAPIView):
 
     def get_queryset(self):
         return _handoffs()
+
+    def get_serializer_context(self):
+        today = target_today()
+        return {**super().get_serializer_context(), "today": today,
+                "targets": targets_by_day(days=[today])}  # fmt: skip
 
     @extend_schema(responses={200: HandoffOutputSerializer(many=True), **ERRORS})
     def get(self, request, *args, **kwargs):

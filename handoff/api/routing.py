@@ -9,7 +9,7 @@ from rest_framework.views import APIView
 from funnel.models import Campaign, HandoffPair, Role
 from handoff.models import Lead
 from handoff.selectors import lead_visible
-from handoff.services.routing import routing_decide
+from handoff.services.routing import routing_decide, routing_explain
 from leadflow.api.permissions import roles_may
 from leadflow.api.serializers import ERRORS, StrictSerializer
 
@@ -76,9 +76,27 @@ class CandidateSerializer(serializers.Serializer):
 class SkippedSerializer(serializers.Serializer):
     user = serializers.CharField()
     why = serializers.CharField(
-        help_text="inactive, absent, at_open_cap, at_daily_cap, not_in_rotation or excluded."
+        help_text=(
+            "inactive, absent, at_open_cap, at_daily_cap, not_in_rotation, excluded, "
+            "outside_territory (the lead's country is not in their territory) or no_territory "
+            "(they have none, and the lead's territory had a rep free)."
+        )
     )
     rule = serializers.CharField(required=False, help_text="For a rule naming one user.")
+
+
+class TerritorySerializer(serializers.Serializer):
+    country = serializers.CharField(
+        allow_blank=True, help_text="The lead's country; empty if it has none."
+    )
+    territories = serializers.ListField(
+        child=serializers.CharField(), help_text="Territories of the rule's reps that cover it."
+    )
+    reps = serializers.IntegerField(help_text="Reps of the rule in those territories.")
+    pool = serializers.CharField(
+        allow_null=True,
+        help_text="Who could take it: territory, no_territory or everyone; null if nobody free.",
+    )
 
 
 class SimulationSerializer(serializers.Serializer):
@@ -95,6 +113,11 @@ class SimulationSerializer(serializers.Serializer):
     rules_checked = RuleCheckedSerializer(many=True)
     candidates = CandidateSerializer(many=True)
     skipped = SkippedSerializer(many=True)
+    territory = TerritorySerializer(
+        allow_null=True,
+        help_text="How territories narrowed the round-robin rule; null where they did not apply.",
+    )
+    explanation = serializers.CharField(help_text="Why, in one sentence.")
 
 
 class RoutingSimulateApi(APIView):
@@ -120,6 +143,7 @@ class RoutingSimulateApi(APIView):
             # Never saved: routing_decide only reads the fields its rules look at.
             lead = Lead(**{**fields, "country": fields["country"].strip().upper()})
         decision = routing_decide(lead=lead, handoff=handoff).as_dict()
+        decision["explanation"] = routing_explain(decision)
         return Response(
             SimulationSerializer({**decision, "lead": lead.pk, "handoff": handoff.key}).data
         )

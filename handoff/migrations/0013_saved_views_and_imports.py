@@ -59,6 +59,15 @@ class Migration(migrations.Migration):
                 ("started_at", models.DateTimeField(blank=True, null=True)),
                 ("finished_at", models.DateTimeField(blank=True, null=True)),
                 (
+                    "progressed_at",
+                    models.DateTimeField(
+                        blank=True,
+                        help_text="When it was queued or last saved a chunk: the safety net "
+                        "re-enqueues an import silent for too long.",
+                        null=True,
+                    ),
+                ),
+                (
                     "created_by",
                     models.ForeignKey(
                         on_delete=django.db.models.deletion.PROTECT,

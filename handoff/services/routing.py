@@ -5,6 +5,15 @@ finish time of their last lead, advanced by 1/weight per lead. The next lead goe
 member with the earliest start, where start = max(their finish, the rule's clock). A member who
 joins, or comes back from leave or from a cap, starts at the clock: their share follows their
 weight from then on, nobody else's count is reset, and there is no burst of catch-up leads.
+
+Territories narrow a round-robin rule's members before fairness picks among them (seed 002:
+where reps own territories, leads from them go to their owner). A lead from a country some
+member's territory covers goes to those owners, else to the members with no territory, else to
+nobody here (the next rule, then the receiving team's queue, where its manager assigns): it
+never goes to a rep of another territory. A lead from a country no member covers, or with no
+country, goes to the members with no territory first, then to anyone. Each such pool keeps its
+own clock, the latest start among its members' last leads, so a busy territory's leads neither
+starve nor bunch the rotation of a quiet one. See /docs/decisions.md, "Territories in routing".
 """
 
 from __future__ import annotations
@@ -15,6 +24,7 @@ from zoneinfo import ZoneInfo
 
 from django.db.models import Count, Q
 from django.utils import timezone
+from django.utils.translation import gettext, ngettext
 
 from funnel.models import HandoffPair, Role, Team, User
 from handoff.models import (
@@ -28,6 +38,17 @@ from handoff.models import (
 )
 
 ROTATION_ROLES = (Role.SALES, Role.INSIDE)
+
+# The pools a round-robin rule tries in turn for a lead (see the module docstring).
+POOL_TERRITORY = "territory"  # the reps whose territory covers the lead's country
+POOL_NO_TERRITORY = "no_territory"  # the reps with no territory
+POOL_EVERYONE = "everyone"  # the whole rotation: nobody here covers the lead's country
+# Why a member is not in the pool that took the lead: their territory is another one, or they
+# have none while the lead's own territory had someone to take it.
+OUTSIDE_TERRITORY = "outside_territory"
+NO_TERRITORY = "no_territory"
+# Not candidates at all, so never counted as covering a country.
+NOT_MEMBERS = ("inactive", "not_in_rotation")
 
 
 @dataclass
@@ -43,6 +64,10 @@ class RoutingDecision:
     rules_checked: list[dict] = field(default_factory=list)
     candidates: list[dict] = field(default_factory=list)
     skipped: list[dict] = field(default_factory=list)
+    # How territories narrowed the deciding round-robin rule, or None where they did not apply
+    # (no member has a territory, or a named-user or queue rule): country, the territories of
+    # this rule's members that cover it, how many reps they have, and the pool that took it.
+    territory: dict | None = None
 
     def as_dict(self) -> dict:
         return asdict(self)
@@ -145,7 +170,73 @@ class _Pick:
 
 
 def _rotation_members(rule: RoutingRule) -> list[User]:
-    return list(User.objects.filter(team=rule.target_team, role__in=ROTATION_ROLES).order_by("id"))
+    return list(
+        User.objects.filter(team=rule.target_team, role__in=ROTATION_ROLES)
+        .select_related("territory")
+        .order_by("id")
+    )
+
+
+def _covers(user: User, country: str) -> bool:
+    return (
+        bool(country)
+        and user.territory is not None
+        and country in {code.strip().upper() for code in user.territory.countries}
+    )
+
+
+def _pools(
+    members: list[User], why: dict[int, str | None], country: str
+) -> tuple[list[tuple[str, set[int]]], dict | None]:
+    """The pools to try in turn for a lead from `country`, and what the decision says about it.
+
+    Members who are inactive or out of rotation count for nothing; members away, at a cap or
+    excluded still cover their territory, so its leads wait for them (or go to the reps with no
+    territory) rather than to another territory's reps.
+    """
+    considered = [u for u in members if why[u.pk] not in NOT_MEMBERS]
+    if not any(u.territory_id for u in considered):
+        return [(POOL_EVERYONE, {u.pk for u in considered})], None  # the team has no territories
+    owners = [u for u in considered if _covers(u, country)]
+    unassigned = {u.pk for u in considered if u.territory_id is None}
+    if owners:
+        pools = [(POOL_TERRITORY, {u.pk for u in owners}), (POOL_NO_TERRITORY, unassigned)]
+    else:
+        pools = [(POOL_NO_TERRITORY, unassigned), (POOL_EVERYONE, {u.pk for u in considered})]
+    territory = {
+        "country": country,
+        "territories": sorted({u.territory.name for u in owners}),
+        "reps": len(owners),
+        "pool": None,
+    }
+    return [(name, ids) for name, ids in pools if ids], territory
+
+
+def _home_clocks(
+    rule: RoutingRule, members: list[User], finishes: dict, weights: dict, territories: bool
+) -> dict[int | None, float]:
+    """The virtual time of each member's home: their territory, or the reps with no territory.
+
+    With no territories, the one home is the whole rotation and its clock the rule's. Else each
+    home's clock is the latest start among its members' last leads (finish - 1/weight): a home
+    picked from only now and then would otherwise find the rule's clock far ahead of its
+    members' finishes, tie them all at the clock and give its leads to the first of them. Start
+    tags stay comparable across homes (leads per weight since each rep joined), so a lead open
+    to several homes goes to the least loaded rep.
+    """
+    if not territories:
+        return {None: rule.virtual_time}
+    starts: dict[int | None, list[float]] = {}
+    for user in members:
+        if user.pk in finishes:
+            starts.setdefault(user.territory_id, []).append(
+                finishes[user.pk] - 1.0 / weights[user.pk]
+            )
+    # A weight raised since the last lead makes the estimate late: never past the rule's clock.
+    return {
+        home: min(max(starts.get(home, [rule.virtual_time])), rule.virtual_time)
+        for home in {u.territory_id for u in members}
+    }
 
 
 def _round_robin(
@@ -153,26 +244,48 @@ def _round_robin(
     decision: RoutingDecision,
     now: datetime.datetime,
     exclude: set[int],
+    country: str,
 ) -> _Pick | None:
     members = _rotation_members(rule)
     info = _load(members, rule.target_team, now)
     finishes = dict(
         RotationState.objects.filter(rule=rule).values_list("user_id", "virtual_finish")
     )
-    eligible: list[_Pick] = []
+    why: dict[int, str | None] = {}
+    weights: dict[int, int] = {}
     for user in members:
         profile = info[user.pk]["profile"]
+        weights[user.pk] = profile.weight if profile else 1
         if user.pk in exclude:
-            why = "excluded"  # e.g. the rep an offer is re-routed away from
+            why[user.pk] = "excluded"  # e.g. the rep an offer is re-routed away from
         elif profile is not None and not profile.accepts_routing:
-            why = "not_in_rotation"
+            why[user.pk] = "not_in_rotation"
         else:
-            why = _why_not(user, info[user.pk], rule.target_team, now)
-        if why:
-            decision.skipped.append({"user": user.username, "why": why})
+            why[user.pk] = _why_not(user, info[user.pk], rule.target_team, now)
+    pools, territory = _pools(members, why, country)
+    # The first pool with someone free takes the lead. The pools before it had nobody free, so
+    # their reps are skipped for their own reasons; none free: the next rule, or the fallback.
+    name, tried = None, set()
+    for pool_name, ids in pools:
+        tried |= ids
+        if any(why[uid] is None for uid in ids):
+            name = pool_name
+            break
+    if territory is not None:
+        territory["pool"] = name
+        decision.territory = territory
+    clocks = _home_clocks(rule, members, finishes, weights, territories=territory is not None)
+    eligible: list[_Pick] = []
+    for user in members:
+        reason = why[user.pk]
+        if reason not in NOT_MEMBERS and user.pk not in tried:
+            reason = OUTSIDE_TERRITORY if user.territory_id else NO_TERRITORY
+        if reason:
+            decision.skipped.append({"user": user.username, "why": reason})
             continue
-        weight = profile.weight if profile else 1
-        start = max(finishes.get(user.pk, rule.virtual_time), rule.virtual_time)
+        weight = weights[user.pk]
+        clock = clocks[user.territory_id if territory is not None else None]
+        start = max(finishes.get(user.pk, clock), clock)
         eligible.append(_Pick(user, start, weight))
         decision.candidates.append(
             {
@@ -184,9 +297,14 @@ def _round_robin(
         )
     if not eligible:
         return None
+
+    def waited(p: _Pick) -> float:
+        # Among equal starts, the one whose last lead is longest ago (never: first).
+        return finishes.get(p.user.pk, float("-inf"))
+
     if rule.strategy == RoutingStrategy.LEAST_OPEN:
-        return min(eligible, key=lambda p: (info[p.user.pk]["open"], p.start, p.user.pk))
-    return min(eligible, key=lambda p: (p.start, p.user.pk))
+        return min(eligible, key=lambda p: (info[p.user.pk]["open"], p.start, waited(p), p.user.pk))
+    return min(eligible, key=lambda p: (p.start, waited(p), p.user.pk))
 
 
 def _decide(
@@ -198,6 +316,7 @@ def _decide(
     lock: bool,
 ) -> tuple[RoutingDecision, RoutingRule | None, _Pick | None]:
     decision = RoutingDecision(at=now.isoformat())
+    country = (lead.country or "").strip().upper()
     rules = RoutingRule.objects.filter(handoff=handoff, active=True).select_related(
         "target_user", "target_team"
     )
@@ -216,6 +335,7 @@ def _decide(
         if not matched:
             continue
         if rule.strategy == RoutingStrategy.QUEUE:
+            decision.territory = None  # territories narrow round-robin rules only
             decision.rule, decision.strategy = {"id": rule.pk, "name": rule.name}, rule.strategy
             decision.queue = rule.target_team.key
             return decision, rule, None
@@ -227,11 +347,12 @@ def _decide(
             if why:
                 decision.skipped.append({"user": user.username, "why": why, "rule": rule.name})
                 continue
+            decision.territory = None  # a rule naming a user is obeyed whatever their territory
             decision.rule, decision.strategy = {"id": rule.pk, "name": rule.name}, rule.strategy
             decision.candidates.append({"user": user.username, "open_offers": info["open"]})
             decision.assignee = user.username
             return decision, rule, _Pick(user, 0.0, 1)
-        pick = _round_robin(rule, decision, now, exclude)
+        pick = _round_robin(rule, decision, now, exclude, country)
         if pick is None:
             continue  # everyone away or capped: the next rule, or the fallback queue
         decision.rule, decision.strategy = {"id": rule.pk, "name": rule.name}, rule.strategy
@@ -269,9 +390,69 @@ def routing_apply(
             state.virtual_finish = pick.start + 1.0 / pick.weight
             state.assigned += 1
             state.save(update_fields=["virtual_finish", "assigned"])
-            rule.virtual_time = pick.start
+            # A territory's pool may start behind the rule's clock: the clock never goes back.
+            rule.virtual_time = max(rule.virtual_time, pick.start)
             rule.save(update_fields=["virtual_time"])
     else:
         offer.assignee = None
         offer.queue = Team.objects.get(key=decision.queue)
     return decision
+
+
+def routing_explain(decision: dict) -> str:
+    """One sentence on why a decision (`RoutingDecision.as_dict()`, as stored on an offer) went
+    where it went, in the active language: "US lead: territory North America (3 reps); picked
+    ann (rule “Everyone in Sales”)."."""
+    parts = []
+    territory = decision.get("territory")
+    if territory:
+        country, pool = territory["country"], territory["pool"]
+        lead = (
+            gettext("%(country)s lead") % {"country": country}
+            if country
+            else gettext("Lead with no country")
+        )
+        if territory["reps"]:
+            part = ngettext(
+                "%(lead)s: territory %(names)s (%(count)d rep)",
+                "%(lead)s: territory %(names)s (%(count)d reps)",
+                territory["reps"],
+            ) % {
+                "lead": lead,
+                "names": ", ".join(territory["territories"]),
+                "count": territory["reps"],
+            }
+            if pool == POOL_NO_TERRITORY:
+                part += gettext(", none free, so a rep with no territory")
+            elif pool is None:
+                part += gettext(", none free, nor any rep with no territory")
+        else:
+            part = (
+                gettext("%(lead)s: no rep here has a territory with %(country)s")
+                % {"lead": lead, "country": country}
+                if country
+                else lead
+            )
+            part += {
+                POOL_NO_TERRITORY: gettext(", so a rep with no territory"),
+                POOL_EVERYONE: gettext(", no rep with no territory free, so anyone"),
+            }.get(pool, gettext(", and nobody is free"))
+        parts.append(part)
+    rule = (decision.get("rule") or {}).get("name")
+    if decision.get("assignee"):
+        outcome = gettext("picked %(user)s (rule “%(rule)s”)") % {
+            "user": decision["assignee"],
+            "rule": rule,
+        }
+    elif decision.get("fallback"):
+        outcome = gettext("no rule could route it: the %(queue)s queue") % {
+            "queue": decision.get("queue")
+        }
+    else:
+        outcome = gettext("to the %(queue)s queue (rule “%(rule)s”)") % {
+            "queue": decision.get("queue"),
+            "rule": rule,
+        }
+    parts.append(outcome)
+    sentence = "; ".join(parts)
+    return sentence[:1].upper() + sentence[1:] + "."

@@ -38,7 +38,7 @@ def test_a_rep_reads_a_notification_and_goes_away(browser_login, sales_team, sla
 
     # And when they set their last day away, the header says so, linking back to change it
     until = timezone.localdate() + datetime.timedelta(days=10)
-    page.locator("header.top").get_by_role("link", name="Settings").click()
+    page.locator("header.top").get_by_role("link", name="Preferences").click()
     page.wait_for_url("**/me/")
     page.get_by_label("Last day away").fill(until.isoformat())
     page.get_by_role("button", name="Save").click()

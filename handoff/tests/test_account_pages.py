@@ -137,7 +137,7 @@ def test_time_away_over_shows_only_the_settings_link(rep_client, rep):
     page = rep_client.get(reverse("handoff:notifications"))
 
     assert 'class="away' not in page.text
-    assert f'<a href="{reverse("handoff:preferences")}">Settings</a>' in page.text
+    assert f'<a href="{reverse("handoff:preferences")}">Preferences</a>' in page.text
 
 
 # --- the notification list -------------------------------------------------------------------

@@ -28,6 +28,8 @@ INSTALLED_APPS = [
     "pgtrigger",
     "axes",
     "csp",
+    # The audit trail of configuration changes (leadflow/audit.py).
+    "auditlog",
     # The layers, bottom to top: each app imports only those above it in this list
     # (docs/architecture.md; `make lint` holds it).
     "leadflow",
@@ -49,6 +51,8 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    # The audit trail names the request's user as who changed what (auditlog's middleware).
+    "leadflow.audit.AuditActorMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "csp.middleware.CSPMiddleware",
@@ -69,6 +73,11 @@ AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
 AXES_RESET_ON_SUCCESS = True
 AXES_LOCKOUT_CALLABLE = "leadflow.signin.lockout_response"
 AXES_VERBOSE = False
+
+# The audit trail keeps a related object by its name as it read then ("Sales", not 3), and
+# no remote address (who changed configuration is the user, not the IP).
+AUDITLOG_USE_FK_STRING_REPRESENTATION = True
+AUDITLOG_DISABLE_REMOTE_ADDR = True
 
 ROOT_URLCONF = "leadflow.urls"
 WSGI_APPLICATION = "leadflow.wsgi.application"
@@ -137,7 +146,7 @@ STORAGES = {
 }
 
 LOGIN_URL = "login"
-LOGIN_REDIRECT_URL = "handoff:queue"
+LOGIN_REDIRECT_URL = "reporting:home"  # each role's home: marketing the dashboard, others the queue
 LOGOUT_REDIRECT_URL = "login"
 
 # Email: console in the embedded run, SMTP from EMAIL_URL in production.
@@ -308,5 +317,10 @@ CELERY_BEAT_SCHEDULE["offer-route-overdue"] = {
 }
 CELERY_BEAT_SCHEDULE["notification-email-overdue"] = {
     "task": "handoff.tasks.notifications_email_overdue_task",
+    "schedule": 60.0,
+}
+# CSV imports of leads queued or running that have not moved for the grace period.
+CELERY_BEAT_SCHEDULE["lead-import-resume-overdue"] = {
+    "task": "handoff.tasks.lead_imports_resume_overdue_task",
     "schedule": 60.0,
 }

@@ -248,8 +248,9 @@ def _grouped(queryset: QuerySet, key, *columns: str, **aggregates) -> list[dict]
     return list(queryset.order_by().values(*columns).annotate(**aggregates))
 
 
-def _period(query: ReportQuery, ids: list[int], group_by, move) -> tuple[dict, dict]:
-    entries = lead_scope(
+def _period_entries(query: ReportQuery, ids: list[int]) -> QuerySet:
+    """The transitions into the path's stages that the period mode counts."""
+    return lead_scope(
         StageTransition.objects.filter(
             to_stage_id__in=ids,
             at__gte=query.start_at,
@@ -258,6 +259,10 @@ def _period(query: ReportQuery, ids: list[int], group_by, move) -> tuple[dict, d
         ),
         query,
     )
+
+
+def _period(query: ReportQuery, ids: list[int], group_by, move) -> tuple[dict, dict]:
+    entries = _period_entries(query, ids)
     key = _group_key(group_by, query, move, when="at")
     counts = {
         (row.get("grp"), row["to_stage_id"]): {"entered": row["n"]}
@@ -346,3 +351,50 @@ def _cohort(query: ReportQuery, path: list[Stage], won_ids, group_by, move) -> t
                     "to_won": t[f"to_won_{i}"],
                 }
     return counts, revenue
+
+
+def funnel_period_leads(*, query: ReportQuery, group_by: str | None = None) -> dict[tuple, int]:
+    """The distinct leads behind `funnel_report`'s period entries: {(group, stage key): leads}.
+
+    The same transitions, groups and filters as the period mode, counted per lead: a lead that
+    entered a stage twice in the period is one lead (two entries). What a link to the leads
+    behind an entry count lists. Pairs with no entry are absent. One query (and the path's).
+    """
+    if group_by not in (None, *GROUPS):
+        raise ValueError(f"Unknown funnel group {group_by!r}.")
+    path = {s.pk: s.key for s in main_path()}
+    move = qualifying_move() if group_by == "qualifier" else None
+    entries = _period_entries(query, list(path))
+    key = _group_key(group_by, query, move, when="at")
+    rows = _grouped(entries, key, "to_stage_id", n=Count("lead_id", distinct=True))
+    return {(row.get("grp"), path[row["to_stage_id"]]): row["n"] for row in rows}
+
+
+def funnel_period_leads_by_lead_fields(*, query: ReportQuery) -> dict[str | None, dict]:
+    """`funnel_period_leads` without a group, by campaign and by source, from one query.
+
+    A lead has one campaign and one source, so its entries fall in exactly one (campaign,
+    source) pair: the distinct leads per pair and stage sum to the distinct leads per campaign,
+    per source and overall. Keyed None, "campaign" and "source", each as `funnel_period_leads`.
+    """
+    path = {s.pk: s.key for s in main_path()}
+    entries = _period_entries(query, list(path))
+    rows = (
+        entries.annotate(
+            _campaign=_group_key("campaign", query, None, when="at"),
+            _source=_group_key("source", query, None, when="at"),
+        )
+        .order_by()
+        .values("_campaign", "_source", "to_stage_id")
+        .annotate(n=Count("lead_id", distinct=True))
+    )
+    out: dict[str | None, dict] = {None: {}, "campaign": {}, "source": {}}
+    for row in rows:
+        stage = path[row["to_stage_id"]]
+        for name, group in (
+            (None, None),
+            ("campaign", row["_campaign"]),
+            ("source", row["_source"]),
+        ):
+            out[name][(group, stage)] = out[name].get((group, stage), 0) + row["n"]
+    return out

@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import datetime
+
 from django.db.models import Case, CharField, Count, F, Q, Value, When
 from django.db.models.functions import Cast, Concat
 
 from funnel.models import HandoffPair
+from funnel.selectors import target_today, targets_by_day
 from handoff.models import Offer, OfferStatus
-from reporting.params import ReportQuery
+from reporting.params import ReportQuery, local_tz
 from reporting.sql import HoursBetween, percentiles_of, report_session
 
 from .common import (
@@ -40,12 +43,20 @@ def _offers(query: ReportQuery):
 
 
 @report_session()
-def handoff_report(*, query: ReportQuery, interval: str | None = None) -> list[dict]:
+def handoff_report(
+    *, query: ReportQuery, interval: str | None = None, durations: bool = True
+) -> list[dict]:
     """One row per handoff pair (per week with `interval="week"`).
+
+    `durations=False` leaves the hours to decision and to first touch out (None): one pass over
+    the offers fewer, for a reader that shows only the counts and rates (the dashboard).
 
     Decided = accepted + rejected + expired (the SLA expired it); withdrawn offers (the lead
     moved on by another path) are counted apart and left out of the rate. In an as-of report an
     offer decided after that moment is still pending.
+
+    Each row's target is the one in force then (`target_day`): on the week's last day, or on
+    the period's; in an as-of report as recorded by then.
     """
     offers = _offers(query)
     decided_by = happened_by(query, "decided_at")
@@ -69,13 +80,16 @@ def handoff_report(*, query: ReportQuery, interval: str | None = None) -> list[d
             & decided_by,
         ),
     )
-    decisions, touches = _durations(offers, query, interval)
+    decisions, touches = _durations(offers, query, interval) if durations else ({}, {})
 
     rows = []
     by_key = {tuple(row[k] for k in keys): row for row in counts}
     pairs = HandoffPair.objects.select_related("offered_stage", "accepted_stage").order_by(
         "offered_stage__position"
     )
+    weeks_of = {key[1] for key in by_key} if interval else set()
+    days = {week: target_day(query, week) for week in [*weeks_of, None]}
+    targets = targets_by_day(days=sorted(set(days.values())), as_of=query.as_of)
     for pair in pairs:
         weeks = sorted({key[1] for key in by_key if key[0] == pair.pk}) if interval else [None]
         for week in weeks:
@@ -95,7 +109,7 @@ def handoff_report(*, query: ReportQuery, interval: str | None = None) -> list[d
                 "withdrawn": c.get("withdrawn", 0),
                 "pending": c.get("offered", 0) - closed,
                 "acceptance_rate": rate(c.get("accepted"), decided),
-                "target_rate": float(pair.target_rate),
+                "target_rate": float(targets.get(pair.pk, {}).get(days[week], pair.target_rate)),
                 "median_hours_to_decision": hours(d.get(50)),
                 "p95_hours_to_decision": hours(d.get(95)),
                 "median_hours_to_first_touch": hours(t.get(50)),
@@ -106,6 +120,18 @@ def handoff_report(*, query: ReportQuery, interval: str | None = None) -> list[d
                 row = {"week": week, **row}
             rows.append(row)
     return rows
+
+
+def target_day(query: ReportQuery, week: str | None = None) -> datetime.date:
+    """The day whose target a report compares with: the week's last day (Sunday), or without a
+    week the period's last day; never after today (as-of: its day), so a week under way
+    compares with the target in force now, not with one set to start on its Saturday."""
+    if week is None:
+        last = query.end - datetime.timedelta(days=1)
+    else:
+        last = datetime.date.fromisoformat(week) + datetime.timedelta(days=6)
+    now = query.as_of.astimezone(local_tz()).date() if query.as_of else target_today()
+    return min(last, now)
 
 
 def _durations(offers, query: ReportQuery, interval: str | None) -> tuple[dict, dict]:
@@ -135,3 +161,34 @@ def _rekey(values: dict, interval: str | None) -> dict:
         pair_id, week = k.split("|", 1)
         out[(int(pair_id), week)] = v
     return out
+
+
+@report_session()
+def handoff_leads(*, query: ReportQuery, interval: str | None = None) -> dict[tuple, dict]:
+    """The distinct leads behind `handoff_report`'s offer counts.
+
+    Keyed (handoff key,) or, with `interval="week"`, (handoff key, week); per key the leads
+    with at least one offer of the kind counted there: offered, accepted, rejected, expired,
+    withdrawn and pending (neither decided nor withdrawn, by as-of). A lead offered twice in the
+    period is one lead. The same offers and filters as the report; one query.
+    """
+    offers = _offers(query)
+    decided_by = happened_by(query, "decided_at")
+    keys = ["handoff__key", "week"] if interval == "week" else ["handoff__key"]
+    if interval == "week":
+        offers = offers.annotate(week=week_of("offered_at"))
+    closed = Q(status__in=[*DECIDED, OfferStatus.WITHDRAWN]) & decided_by
+
+    def leads(condition: Q | None = None) -> Count:
+        return Count("lead_id", distinct=True, filter=condition)
+
+    counts = offers.values(*keys).annotate(
+        offered=leads(),
+        accepted=leads(Q(status=OfferStatus.ACCEPTED) & decided_by),
+        rejected=leads(Q(status=OfferStatus.REJECTED) & decided_by),
+        expired=leads(Q(status=OfferStatus.EXPIRED) & decided_by),
+        withdrawn=leads(Q(status=OfferStatus.WITHDRAWN) & decided_by),
+        pending=leads(~closed),
+    )
+    return {tuple(row[k] for k in keys): {k: v for k, v in row.items() if k not in keys}
+            for row in counts}  # fmt: skip

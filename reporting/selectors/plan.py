@@ -29,6 +29,7 @@ from django.core.exceptions import ValidationError
 from django.db.models import Count, Q, Sum
 
 from funnel.models import HandoffPair, Stage, StageKind
+from funnel.selectors import target_today, with_target_in_force
 from handoff.models import Disposition, StageTransition
 from reporting.params import ReportQuery
 
@@ -171,10 +172,11 @@ def plan_report(
         raise ValidationError(bad)
     path = _main_path()
     steps = list(itertools.pairwise(path))
+    # The configured target: the one in force today (a plan looks ahead from now).
     pairs = {
-        p["key"]: p
-        for p in HandoffPair.objects.values(
-            "key", "offered_stage_id", "accepted_stage_id", "target_rate"
+        p["key"]: {"target_rate": p.pop("target_in_force"), **p}
+        for p in with_target_in_force(HandoffPair.objects.all(), day=target_today()).values(
+            "key", "offered_stage_id", "accepted_stage_id", "target_in_force"
         )
     }
     step_handoffs = {(p["offered_stage_id"], p["accepted_stage_id"]): k for k, p in pairs.items()}

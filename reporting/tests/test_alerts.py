@@ -5,6 +5,7 @@ The week checked is 2026-W47: 2 of 4 decisions accepted, 50%. The 8 weeks before
 min volume of 4, set below, so left out). Baseline = (100% + 75%) / 2 = 87.5%.
 """
 
+import datetime
 from decimal import Decimal
 
 import pytest
@@ -14,6 +15,7 @@ from django.db import transaction
 from django.urls import reverse
 
 from funnel.models import HandoffPair, Role, Stage, Team
+from funnel.services import handoff_target_set
 from funnel.tests.factories import UserFactory
 from handoff.models import Notification
 from handoff.services.notifications import notification_email
@@ -281,3 +283,30 @@ def test_the_admin_lists_alerts(history, watched, admin_client):
     assert page.status_code == 200
     assert "2026-W47" in page.content.decode()
     assert admin_client.get(reverse("admin:reporting_ratiowatch_changelist")).status_code == 200
+
+
+# --- targets over time (targets) -------------------------------------------------------------
+
+
+@both_databases
+@pytest.mark.parametrize(
+    ("effective_from", "target", "reasons"),
+    [
+        (WEEK + datetime.timedelta(days=7), 1.0, ["target", "trend"]),  # the week after: not yet
+        (WEEK + datetime.timedelta(days=6), 0.5, ["trend"]),  # its Sunday: in force that week
+        (WEEK - datetime.timedelta(days=30), 0.5, ["trend"]),
+    ],
+)
+def test_a_week_is_compared_with_the_target_in_force_that_week(
+    history, watched, effective_from, target, reasons
+):
+    handoff_target_set(
+        handoff=HandoffPair.objects.get(key="mql_sal"),
+        rate=Decimal("0.5"),
+        effective_from=effective_from,
+        actor=None,
+    )
+
+    figures = _figures(watched)
+
+    assert (figures.value, figures.target, figures.reasons) == (0.5, target, reasons)

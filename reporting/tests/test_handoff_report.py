@@ -13,10 +13,12 @@ Berlin time. Offers (mql_sal), as offered, decided and first touched (Berlin tim
 """
 
 import datetime
+from decimal import Decimal
 
 import pytest
 
-from funnel.models import ReasonCode
+from funnel.models import HandoffPair, ReasonCode
+from funnel.services import handoff_target_set
 from handoff.models import Offer
 from handoff.services.leads import lead_create
 from handoff.services.offers import offer_accept, offer_assign, offer_reject, offer_route
@@ -148,10 +150,11 @@ def test_an_as_of_report_does_not_move_when_history_goes_on(history, at):
 
 
 def test_the_report_is_a_fixed_number_of_queries(history, django_assert_max_num_queries):
-    # The session's settings (PostgreSQL), the counts, both durations' percentiles, the pairs.
-    with django_assert_max_num_queries(4):
+    # The session's settings (PostgreSQL), the counts, both durations' percentiles, the pairs,
+    # their targets.
+    with django_assert_max_num_queries(5):
         handoff_report(query=PERIOD)
-    with django_assert_max_num_queries(4):
+    with django_assert_max_num_queries(5):
         handoff_report(query=PERIOD, interval="week")
 
 
@@ -203,3 +206,67 @@ def test_a_reassignment_after_the_as_of_moment_keeps_the_owner_it_had_then(
     # Today the offer is the other rep's.
     today = ReportQuery(start=PERIOD.start, end=PERIOD.end, owner=other.username)
     assert _row(handoff_report(query=today), "mql_sal")["pending"] == 1
+
+
+# --- targets over time: a week compares with the target in force that week -----------------
+
+TODAY = berlin(2026, 12, 9, 10)  # a Wednesday, a month after the history
+
+
+@pytest.fixture
+def target_cut(history, at):
+    """The marketer changes mql_sal's target from 100% to 60% effective today, and one more
+    offer is made this week."""
+    with at(TODAY):
+        handoff_target_set(
+            handoff=HandoffPair.objects.get(key="mql_sal"),
+            rate=Decimal("0.6"),
+            effective_from=TODAY.date(),
+            actor=None,
+        )
+        lead = lead_create(actor=None, stage="mql", email="this-week@example.com")
+        offer_route(offer_id=Offer.objects.get(lead=lead).pk)
+
+
+THIS_WEEK = ReportQuery(start=datetime.date(2026, 12, 7), end=datetime.date(2026, 12, 14))
+
+
+def test_this_week_compares_with_the_new_target_and_last_month_with_the_old(target_cut, at):
+    with at(TODAY):
+        assert _row(handoff_report(query=THIS_WEEK), "mql_sal")["target_rate"] == 0.6
+        assert _row(handoff_report(query=PERIOD), "mql_sal")["target_rate"] == 1.0
+        weekly = handoff_report(
+            query=ReportQuery(start=PERIOD.start, end=THIS_WEEK.end), interval="week"
+        )
+
+    assert [(r["week"], r["target_rate"]) for r in weekly if r["handoff"] == "mql_sal"] == [
+        ("2026-11-02", 1.0),
+        ("2026-11-09", 1.0),
+        ("2026-12-07", 0.6),
+    ]
+
+
+def test_an_as_of_report_from_before_the_change_shows_the_target_as_it_was(target_cut, at):
+    before = ReportQuery(start=THIS_WEEK.start, end=THIS_WEEK.end, as_of=berlin(2026, 12, 9, 9))
+    last_month = ReportQuery(start=PERIOD.start, end=PERIOD.end, as_of=berlin(2026, 11, 4, 9))
+
+    with at(TODAY):
+        assert _row(handoff_report(query=before), "mql_sal")["target_rate"] == 1.0
+        assert _row(handoff_report(query=last_month), "mql_sal")["target_rate"] == 1.0
+        after = ReportQuery(start=THIS_WEEK.start, end=THIS_WEEK.end, as_of=TODAY)
+        assert _row(handoff_report(query=after), "mql_sal")["target_rate"] == 0.6
+
+
+def test_a_target_from_next_month_leaves_this_weeks_alone(history, at):
+    with at(TODAY):
+        handoff_target_set(
+            handoff=HandoffPair.objects.get(key="mql_sal"),
+            rate=Decimal("0.6"),
+            effective_from=datetime.date(2027, 1, 1),
+            actor=None,
+        )
+        assert _row(handoff_report(query=THIS_WEEK), "mql_sal")["target_rate"] == 1.0
+        # The week the new target starts compares with it.
+        january = ReportQuery(start=datetime.date(2027, 1, 4), end=datetime.date(2027, 1, 11))
+    with at(berlin(2027, 1, 12, 10)):
+        assert _row(handoff_report(query=january), "mql_sal")["target_rate"] == 0.6

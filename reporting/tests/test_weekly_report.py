@@ -6,6 +6,7 @@ single decision is under the watch's volume of 4). One deal won (12,000), one lo
 """
 
 import datetime
+from decimal import Decimal
 from email.mime.image import MIMEImage
 
 import pytest
@@ -13,7 +14,8 @@ from django.core import mail
 from django.core.management import CommandError, call_command
 from django.urls import reverse
 
-from funnel.models import Campaign, Role, Team
+from funnel.models import Campaign, HandoffPair, Role, Team
+from funnel.services import handoff_target_set
 from funnel.tests.factories import UserFactory
 from handoff.services.offers import offer_accept
 from reporting.alerts import ratio_check
@@ -22,6 +24,7 @@ from reporting.services import ratio_watches_setup_defaults
 from reporting.tests.conftest import berlin
 from reporting.tests.history import CHECK_AT, WEEK, deals_close, offers_build, travel
 from reporting.weekly import weekly_report_build, weekly_report_data, weekly_report_email
+from reporting.weekly.charts import handoff_trend_png
 from reporting.weeks import BAD_WEEK, NO_SUCH_WEEK, WEEK_NOT_OVER
 
 both_databases = pytest.mark.both_databases
@@ -288,3 +291,28 @@ def test_the_admin_links_to_the_report(built, admin_client):
 
     assert page.status_code == 200
     assert reverse("reporting:weekly-detail", args=[built.pk]) in page.content.decode()
+
+
+# --- targets over time (targets) -------------------------------------------------------------
+
+
+@both_databases
+def test_each_week_is_shown_against_the_target_in_force_that_week(week_history):
+    """60% from W46's Monday on: W47 and W46 compare with 60%, the weeks before with 100%."""
+    handoff_target_set(
+        handoff=HandoffPair.objects.get(key="mql_sal"),
+        rate=Decimal("0.6"),
+        effective_from=datetime.date(2026, 11, 9),
+        actor=None,
+    )
+    with travel(CHECK_AT):
+        data = weekly_report_data(week=WEEK)
+
+    mql_sal = next(h for h in data["handoffs"] if h["handoff"] == "mql_sal")
+    assert mql_sal["target_rate"] == 0.6
+    assert [(t["week"], t["target"]) for t in mql_sal["trend"]][-3:] == [
+        ("2026-10-26", 1.0),
+        ("2026-11-02", 1.0),
+        ("2026-11-09", 0.6),
+    ]
+    assert handoff_trend_png(mql_sal, week=data["week"]).startswith(b"\x89PNG")

@@ -133,8 +133,17 @@ def handoff_trend_png(handoff: dict, *, week: str) -> bytes:
                 fontweight="bold" if x == xs[-1] else "normal")  # fmt: skip
     lines = []
     target = handoff["target_rate"]
-    lines.append(ax.axhline(target, color=TARGET, linestyle="--", linewidth=1.1, zorder=3,
-                            label=f"target {target * 100:.0f}%"))  # fmt: skip
+    # Each week against the target in force that week (snapshots before dated targets kept
+    # one target for all weeks): a step where the target changed.
+    targets = [w.get("target", target) for w in handoff["trend"]] + [target]
+    if len(set(targets)) == 1:
+        lines.append(ax.axhline(target, color=TARGET, linestyle="--", linewidth=1.1, zorder=3,
+                                label=f"target {target * 100:.0f}%"))  # fmt: skip
+    else:
+        (step,) = ax.step([x - 0.5 for x in xs] + [xs[-1] + 0.5], [*targets, target],
+                          where="post", color=TARGET, linestyle="--", linewidth=1.1, zorder=3,
+                          label=f"target by week ({target * 100:.0f}% this week)")  # fmt: skip
+        lines.append(step)
     if handoff["mean_8_weeks"] is not None:
         mean = handoff["mean_8_weeks"]
         label = f"8-week mean {mean * 100:.1f}".removesuffix(".0") + "%"

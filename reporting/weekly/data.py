@@ -17,6 +17,7 @@ from django.db.models import Count, F, Q, Sum
 from django.utils import timezone
 
 from funnel.models import Campaign, HandoffPair, ReasonPurpose
+from funnel.selectors import targets_by_day
 from handoff.models import Disposition, Offer, OfferStatus
 from reporting.alerts import (
     TREND_WEEKS,
@@ -43,6 +44,7 @@ DEALS_LISTED = 25  # per outcome; the totals count them all
 LEADS_LISTED = 15  # black-hole leads and hidden gems; the notes give the totals
 BLACK_HOLE_WEEKS = 156  # how far back an accepted lead may have fallen in
 CAMPAIGN_WEEKS_AHEAD = 2
+DAY = datetime.timedelta(days=1)
 
 
 # --- sections as tables -----------------------------------------------------------------------
@@ -87,8 +89,13 @@ def _week_query(week: datetime.date, *, weeks_before: int = 0, as_of: bool = Fal
 
 
 def _handoffs(week: datetime.date, alerted: set[int]) -> list[dict]:
-    """Each handoff in the week against its target, with the 8 weeks before it."""
+    """Each handoff in the week against the target in force that week, with the 8 weeks before
+    it, each against its own week's target."""
     series = acceptance_weeks(week=week)
+    last_days = {
+        key: week_shift(datetime.date.fromisoformat(key), 1) - DAY for key in trend_weeks(week)
+    }
+    targets = targets_by_day(days=sorted(set(last_days.values())))
     watches = {
         w.handoff_id: w
         for w in RatioWatch.objects.filter(kind=RatioWatch.Kind.ACCEPTANCE, active=True)
@@ -100,7 +107,15 @@ def _handoffs(week: datetime.date, alerted: set[int]) -> list[dict]:
         trend = []
         for key in trend_weeks(week):
             hits, volume = weeks.get(key, (0, 0))
-            trend.append({"week": key, "value": rate(hits, volume), "volume": volume})
+            target = targets.get(pair.pk, {}).get(last_days[key], pair.target_rate)
+            trend.append(
+                {
+                    "week": key,
+                    "value": rate(hits, volume),
+                    "volume": volume,
+                    "target": float(target),
+                }
+            )
         watch = watches.get(pair.pk)
         row = week_rows.get(pair.key, {})
         decided = decided_count(row)
@@ -115,7 +130,7 @@ def _handoffs(week: datetime.date, alerted: set[int]) -> list[dict]:
                 "expired": row.get("expired", 0),
                 "pending": row.get("pending", 0),
                 "acceptance_rate": row.get("acceptance_rate"),
-                "target_rate": float(pair.target_rate),
+                "target_rate": row.get("target_rate", float(pair.target_rate)),
                 "mean_8_weeks": trailing_mean(trend, max(watch.min_volume if watch else 1, 1)),
                 "sla_met_rate": row.get("sla_met_rate"),
                 "median_hours_to_decision": row.get("median_hours_to_decision"),

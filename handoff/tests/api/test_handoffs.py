@@ -1,11 +1,14 @@
 """The handoffs API: each pair with its target and the SLA agreement in force."""
 
+import datetime
 from decimal import Decimal
 
 import pytest
-from django.db import transaction
+import time_machine
+from django.db import connection, transaction
+from django.test.utils import CaptureQueriesContext
 
-from funnel.models import HandoffPair, Role
+from funnel.models import HandoffPair, HandoffTarget, Role
 from funnel.tests.api.test_directory import GARBAGE
 
 
@@ -93,7 +96,11 @@ def test_a_bad_handoff_change_is_refused_and_changes_nothing(as_role, body, fiel
     assert (pair.target_rate, pair.offered_stage.key) == (Decimal(1), "mql")
 
 
-HANDOFF_CHANGE = {"name": "Inside to sales", "target_rate": "0.5"}
+HANDOFF_CHANGE = {
+    "name": "Inside to sales",
+    "target_rate": "0.5",
+    "target_effective_from": "2026-04-01",
+}
 
 
 @pytest.mark.parametrize("field", HANDOFF_CHANGE)
@@ -119,3 +126,66 @@ def test_no_query_breaks_the_handoff_list(as_role, param):
         response = client.get("/api/v1/handoffs/", {param: value})
 
         assert response.status_code in (200, 400, 404), (param, value)
+
+
+# --- targets over time (targets) -------------------------------------------------------------
+
+MARCH = datetime.datetime(2026, 3, 15, 12, tzinfo=datetime.UTC)
+
+
+def test_a_target_from_next_quarter_holds_from_its_day_without_a_write(as_role):
+    marketer = as_role(Role.MARKETING)
+    with time_machine.travel(MARCH, tick=False):
+        response = marketer.patch(
+            "/api/v1/handoffs/mql_sal/",
+            {"target_rate": 0.6, "target_effective_from": "2026-04-01"},
+            format="json",
+        )
+        assert response.status_code == 200, response.json()
+        assert response.json()["target_rate"] == 1.0  # today's target is still 100%
+
+    with time_machine.travel(datetime.datetime(2026, 4, 1, 8, tzinfo=datetime.UTC), tick=False):
+        detail = marketer.get("/api/v1/handoffs/mql_sal/").json()
+        listed = {h["key"]: h for h in marketer.get("/api/v1/handoffs/").json()["results"]}
+
+    assert detail["target_rate"] == listed["mql_sal"]["target_rate"] == 0.6
+    assert listed["qi_qia"]["target_rate"] == 1.0
+
+
+def test_a_target_change_is_a_version_with_who_made_it(as_role):
+    marketer = as_role(Role.MARKETING)
+    with time_machine.travel(MARCH, tick=False):
+        marketer.patch("/api/v1/handoffs/mql_sal/", {"target_rate": 0.6}, format="json")
+
+    version = HandoffTarget.objects.get(handoff__key="mql_sal", effective_from="2026-03-15")
+    assert (version.rate, version.created_by.username) == (Decimal("0.600"), "dir_marketing")
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        {"target_effective_from": "2026-04-01"},  # a day with no rate
+        {"target_rate": 0.6, "target_effective_from": "1999-12-31"},
+        {"target_rate": 0.6, "target_effective_from": "2099-01-01"},
+        {"target_rate": 0.6, "target_effective_from": "next week"},
+    ],
+)
+def test_a_bad_target_day_is_refused_and_changes_nothing(as_role, body):
+    with time_machine.travel(MARCH, tick=False):
+        response = as_role(Role.MARKETING).patch("/api/v1/handoffs/mql_sal/", body, format="json")
+
+    assert response.status_code == 400
+    assert set(response.json()["errors"]) == {"target_effective_from"}
+    assert not HandoffTarget.objects.exists()
+
+
+def test_the_handoff_list_reads_every_target_in_one_query(as_role):
+    client = as_role(Role.SALES)
+    HandoffPair.objects.filter(key="qi_qia").update(target_rate=Decimal("0.9"))
+
+    with CaptureQueriesContext(connection) as queries:
+        body = client.get("/api/v1/handoffs/").json()
+
+    assert {h["key"]: h["target_rate"] for h in body["results"]} == {"qi_qia": 0.9, "mql_sal": 1.0}
+    reads = [q["sql"] for q in queries if "funnel_handofftarget" in q["sql"]]
+    assert len(reads) == 1, reads

@@ -5,7 +5,7 @@ import datetime
 import pytest
 from django.utils import timezone
 
-from funnel.models import Campaign
+from funnel.models import Campaign, Territory
 from handoff.models import Lead, Offer, RotationState, RoutingRule, RoutingStrategy
 from handoff.tests.factories import RepProfileFactory, RoutingRuleFactory
 
@@ -87,6 +87,45 @@ def test_the_simulation_says_who_was_skipped_and_why(people, manager_client):
         True,
         "sales",
     )
+
+
+def test_the_simulation_names_the_territory_and_who_is_outside_it(people, manager_client):
+    """rep_b owns North America; rep_a, first in the rotation, has another territory."""
+    north_america = Territory.objects.create(key="na", name="North America", countries=["US"])
+    people.rep_b.territory = north_america
+    people.rep_b.save(update_fields=["territory"])
+    people.rep_a.territory = Territory.objects.create(key="dach", name="DACH", countries=["DE"])
+    people.rep_a.save(update_fields=["territory"])
+
+    us = manager_client.post(URL, {"lead_fields": {"country": "us"}}, format="json").json()
+    france = manager_client.post(URL, {"lead_fields": {"country": "FR"}}, format="json").json()
+
+    assert us["assignee"] == "api_rep_b"
+    assert us["territory"] == {
+        "country": "US",
+        "territories": ["North America"],
+        "reps": 1,
+        "pool": "territory",
+    }
+    assert us["skipped"] == [{"user": "api_rep_a", "why": "outside_territory"}]
+    assert us["explanation"] == (
+        "US lead: territory North America (1 rep); picked api_rep_b "
+        "(rule “Everyone in Sales, by weight”)."
+    )
+    # Nobody covers France and nobody is without a territory: anyone, the rotation decides.
+    assert (france["assignee"], france["territory"]["pool"], france["skipped"]) == (
+        "api_rep_a",
+        "everyone",
+        [],
+    )
+    assert france["explanation"].startswith("FR lead: no rep here has a territory with FR")
+
+
+def test_a_team_without_territories_is_explained_without_them(people, manager_client):
+    body = manager_client.post(URL, {"lead_fields": {"country": "US"}}, format="json").json()
+
+    assert body["territory"] is None
+    assert body["explanation"] == "Picked api_rep_a (rule “Everyone in Sales, by weight”)."
 
 
 def test_another_handoff_may_be_simulated(people, manager_client):
