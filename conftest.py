@@ -21,6 +21,18 @@ def _fresh_cache():
     cache.clear()
 
 
+@pytest.fixture(autouse=True)
+def _site_language():
+    """A request leaves its language active on the thread (as in production, where the next
+    request sets its own); a test that made one in Russian must not build the next one's data
+    in Russian."""
+    from django.utils import timezone, translation
+
+    yield
+    translation.deactivate()
+    timezone.deactivate()
+
+
 @pytest.fixture(scope="session", autouse=True)
 def _redis_is_up():
     try:

@@ -5,10 +5,14 @@ it imports that tree's code. Each command writes one JSON object to `--out`.
 
 - prepare: on a freshly seeded database, the demo logins and pending offers routed to reps
   (recycled leads moved to MQL by a marketer, routed at once), for the accept scenarios.
-- setup: per run, tokens and sessions for the clients, the pools of leads they work on.
+- setup: per run, tokens and sessions for the clients, the pools of leads they work on, and
+  what the page scenarios (dashboard, leads list) ask for: a campaign, a stage, a score range,
+  an email fragment.
 - sweep: SLA timers created inside a transaction, `sla_sweep` timed, then rolled back.
 - weekly: `weekly_report --week W --rebuild` timed in-process.
 - statements: one bulk request through DRF's APIClient, its SQL statements counted.
+- page_sql: pages (dashboard, leads list) requested in-process through the test Client, the
+  time of the SQL each sends (every statement timed at Django's execute wrapper).
 """
 
 from __future__ import annotations
@@ -125,7 +129,8 @@ def setup(args) -> dict:
     for username in {name for _, name in pending} | {name for name, _ in busiest}:
         tokens[username] = _token(username)
     sessions = {}
-    for username, _ in busiest:
+    page_users = [name for name in PAGE_USERS if User.objects.filter(username=name).exists()]
+    for username in [name for name, _ in busiest] + page_users:
         client = Client()
         client.force_login(User.objects.get(username=username))
         sessions[username] = client.cookies["sessionid"].value
@@ -133,11 +138,56 @@ def setup(args) -> dict:
     return {
         "tokens": tokens,
         "sessions": sessions,
+        "pages": _page_params(),
         "busiest_reps": busiest,
         "pending": pending,
         "update_pool": pool,
         "leads": Lead.objects.count(),
         "inquiry_stage": inquiry[0] if inquiry else None,
+    }
+
+
+# The page scenarios' users (demo_users' logins): the marketer sees every lead and reads the
+# dashboard; the sales manager sees their team's leads (lead_visible's union).
+PAGE_USERS = ("marketer", "manager")
+
+
+def _page_params() -> dict:
+    """What the page scenarios ask for, chosen from the data so each selects a real set: the
+    campaign with the most live leads, its most common stage, the middle half of those leads'
+    scores, and the local part of the email of the lead in the middle (by id)."""
+    live = Lead.objects.filter(merged_into__isnull=True)
+    top = (
+        live.filter(campaign__isnull=False)
+        .values("campaign_id", "campaign__name")
+        .annotate(n=Count("id"))
+        .order_by("-n", "campaign_id")
+        .first()
+    )
+    if top is None:
+        raise RuntimeError("no lead has a campaign: nothing to filter the pages by")
+    campaign = top["campaign_id"]
+    stage = (
+        live.filter(campaign_id=campaign)
+        .values("stage__key")
+        .annotate(n=Count("id"))
+        .order_by("-n", "stage__key")
+        .first()["stage__key"]
+    )
+    scores = sorted(
+        live.filter(campaign_id=campaign, stage__key=stage).values_list("score", flat=True)
+    )
+    middle = live.order_by("id").values_list("email", flat=True)[live.count() // 2]
+    manager = User.objects.filter(username="manager").values_list("team__key", flat=True).first()
+    return {
+        "campaign": campaign,
+        "campaign_name": top["campaign__name"],
+        "campaign_leads": top["n"],
+        "stage": stage,
+        "score_min": scores[len(scores) // 4],
+        "score_max": scores[3 * len(scores) // 4],
+        "email_fragment": middle.split("@")[0],
+        "manager_team": manager,
     }
 
 
@@ -307,7 +357,55 @@ def statements(args) -> dict:
     }
 
 
+# --- the pages' SQL: the reference of the page rows --------------------------------------
+
+
+def page_sql(args) -> dict:
+    """Each page in `args.rows` (JSON [[key, username, url], …]) got through the test Client as
+    that user, once unmeasured, then `args.runs` times: the seconds its statements took
+    (psycopg's client cursors read the whole result in execute, so this is the database's
+    work and the transfer), their number, and the whole request in-process; medians."""
+    import statistics
+
+    pages = json.loads(Path(args.rows).read_text())
+    clients: dict[str, Client] = {}
+    result = {}
+    for key, username, url in pages:
+        if username not in clients:
+            clients[username] = Client()
+            clients[username].force_login(User.objects.get(username=username))
+        client = clients[username]
+        client.get(url)
+        runs = []
+        for _ in range(args.runs):
+            spent = {"seconds": 0.0, "statements": 0}
+
+            def timed(execute, sql, params, many, context, spent=spent):
+                started = time.perf_counter()
+                try:
+                    return execute(sql, params, many, context)
+                finally:
+                    spent["seconds"] += time.perf_counter() - started
+                    spent["statements"] += 1
+
+            with connection.execute_wrapper(timed):
+                started = time.perf_counter()
+                response = client.get(url)
+                total = time.perf_counter() - started
+            if response.status_code != 200:
+                raise RuntimeError(f"{url} as {username} answered {response.status_code}")
+            runs.append({**spent, "total": total})
+        result[key] = {
+            "sql": statistics.median(r["seconds"] for r in runs),
+            "statements": statistics.median(r["statements"] for r in runs),
+            "in_process": statistics.median(r["total"] for r in runs),
+            "runs": len(runs),
+        }
+    return result
+
+
 COMMANDS = {
+    "page_sql": page_sql,
     "prepare": prepare,
     "setup": setup,
     "sweep": sweep,

@@ -74,6 +74,7 @@ class Answer:
     seconds: float
     body: bytes = b""
     error: str = ""
+    headers: dict[str, str] = field(default_factory=dict)  # names lower-cased
 
     @property
     def ok(self) -> bool:
@@ -102,7 +103,9 @@ class Http:
             conn.request(method, path, body=data, headers=headers)
             response = conn.getresponse()
             content = response.read()
-            return Answer(response.status, time.perf_counter() - started, content)
+            seconds = time.perf_counter() - started
+            headers = {name.lower(): value for name, value in response.getheaders()}
+            return Answer(response.status, seconds, content, headers=headers)
         except (OSError, http.client.HTTPException) as exc:
             return Answer(0, time.perf_counter() - started, error=type(exc).__name__)
         finally:

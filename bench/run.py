@@ -14,9 +14,11 @@ import argparse
 import contextlib
 import datetime
 import hashlib
+import html
 import json
 import os
 import platform
+import re
 import signal
 import statistics
 import subprocess
@@ -41,7 +43,7 @@ from load import (
     run_threads,
 )
 from system import LoadSampler, Processes, children, cpu_model, git, meminfo, vm_kb
-from table import Row, at_most, fmt, rows_template, table
+from table import PAGE_DEMO, Row, at_most, fmt, page_target, rows_template, table
 
 BENCH = Path(__file__).resolve().parent
 ROOT = BENCH.parent
@@ -52,7 +54,15 @@ WEEKS = 26
 # one): a fifth for scenario 3, the rest for the 32 clients.
 PENDING_OFFERS = 4000
 GROWTH = ["handoffs", "cohort", "velocity", "qualifiers", "reasons", "weekly"]
-SCENARIOS = ["seed", "reports", "weekly", "sweep", "statements", "rss", "ingest", "clients"]
+SCENARIOS = [
+    "seed", "reports", "dashboard", "leads", "weekly", "sweep", "statements", "rss", "ingest",
+    "clients",
+]  # fmt: skip
+WEB = ("reports", "dashboard", "leads", "ingest", "clients")  # the scenarios that need gunicorn
+# The page scenarios: unmeasured requests first (each of the 2 workers loads its templates),
+# and how many "Next 50" links the deep page follows from the first.
+PAGE_WARM_UP = 2
+DEEP_HOPS = 40
 
 
 # --- the harness --------------------------------------------------------------------------
@@ -72,6 +82,8 @@ class Config:
     web_workers: int
     ingest_seconds: float
     clients_seconds: float
+    page_runs: int
+    page_budget: float
     only: list[str]
     seed_run: bool
     keep: bool
@@ -97,6 +109,7 @@ class Harness:
         self.started = datetime.datetime.now(datetime.UTC).strftime("%Y-%m-%d %H:%M UTC")
         self.machine: dict = {}
         self.period: tuple[datetime.date, datetime.date] | None = None
+        self.page_urls: list[tuple[str, str, str]] = []  # (row, user, url) of the page rows
         cfg.work.mkdir(parents=True, exist_ok=True)
 
     # -- plumbing --
@@ -404,12 +417,18 @@ class Harness:
         if self.wanted("weekly"):
             self.scenario_weekly(seeded_on)
         http = Http(cfg.port)
-        if any(self.wanted(s) for s in ("reports", "ingest", "clients")):
+        if any(self.wanted(s) for s in WEB):
             self.start_web(cfg.web_workers, cfg.port)
             self.start_worker()
             self.warm_up(http)
         if self.wanted("reports"):
             self.scenario_reports(http)
+        if self.wanted("dashboard"):
+            self.scenario_dashboard(http)
+        if self.wanted("leads"):
+            self.scenario_leads(http)
+        if self.page_urls:
+            self.page_references()
         # Then what writes: one bulk request each (500 new leads), then the load.
         if self.wanted("statements"):
             self.scenario_statements()
@@ -577,6 +596,211 @@ class Harness:
             self.notes.append(
                 f"handoffs: the hand-written SQL gives the report's figures "
                 f"({self.period[0]} to {self.period[1]}, {len(figures)} handoffs)"
+            )
+
+    # -- the pages (issue 12): the dashboard and the leads list, in the browser's session --
+
+    def worker_times(self, since: int, path: str, n: int) -> list[float] | None:
+        """The time in the worker of the last `n` `GET path` requests logged since `since`
+        (gunicorn writes the line just after the answer, so wait a moment for the last one);
+        None if the log does not hold them all."""
+        deadline = time.monotonic() + 3
+        while True:
+            with self.access_log().open("rb") as log:
+                log.seek(since)
+                lines = log.read().decode(errors="replace").splitlines()
+            times = [
+                int(micros) / 1e6
+                for method, logged, _, micros in (line.split() for line in lines)
+                if method == "GET" and logged == path
+            ]
+            if len(times) >= n or time.monotonic() > deadline:
+                return times[-n:] if len(times) >= n else None
+            time.sleep(0.1)
+
+    def page_get(self, http: Http, url: str, user: str):
+        answer = http.request("GET", url, session=self.setup["sessions"][user])
+        if not answer.ok:
+            raise RuntimeError(
+                f"GET {url} as {user} answered {answer.status}: {answer.body[:200]!r}"
+            )
+        return answer
+
+    def page_scenario(self, http: Http, key: str, url, user: str, what: str) -> list:
+        """`GET url` as `user` (a signed-in session), after PAGE_WARM_UP unmeasured requests, up
+        to --page-runs times within --page-budget s. The row's figure is server time: the
+        dashboard's own Server-Timing (`page`, the whole view) where the page sends one, else
+        the request's time in the gunicorn worker (from its access log), else as the client
+        saw it. `url` may be a function of the request's number: each request a new question."""
+        asked = url if callable(url) else (lambda _n: url)
+        url = asked(0)
+        path = url.split("?", 1)[0]
+        self.page_urls.append((key, user, url))
+        with self.phase(key):
+            warm = self.access_mark()
+            for n in range(PAGE_WARM_UP):
+                self.page_get(http, asked(n), user)
+            self.worker_times(warm, path, PAGE_WARM_UP)  # their lines are in the log: not counted
+            since = self.access_mark()
+            answers = []
+            while len(answers) < self.cfg.page_runs and (
+                not answers or sum(a.seconds for a in answers) < self.cfg.page_budget
+            ):
+                answers.append(
+                    http.request(
+                        "GET",
+                        asked(PAGE_WARM_UP + len(answers)),
+                        session=self.setup["sessions"][user],
+                    )
+                )
+            failed = [a for a in answers if not a.ok]
+            answers = [a for a in answers if a.ok]
+            worker = self.worker_times(since, path, len(answers) + len(failed))
+            timings = [server_timing(a) for a in answers]
+            if answers and all(t.get("page") is not None for t in timings):
+                server, source = [t["page"] for t in timings], "Server-Timing page"
+            elif worker and not failed:
+                server, source = worker, "time in the worker"
+            else:
+                server, source = [a.seconds for a in answers], "client wall time"
+            row = self.rows[key]
+            row.runs, row.errors = len(answers) + len(failed), len(failed)
+            if not answers:
+                raise RuntimeError(
+                    f"GET {url} as {user}: every answer failed ({failed[0].status}, "
+                    f"{failed[0].body[:120]!r})"
+                )
+            row.value, row.p95 = percentile(server, 50), percentile(server, 95)
+            extra = [f"client p50 {fmt(percentile([a.seconds for a in answers], 50), 's')}"]
+            if worker and source != "time in the worker":
+                extra.append(f"time in the worker p50 {fmt(percentile(worker, 50), 's')}")
+            if timings and all(t.get("figures") is not None for t in timings):
+                figures = [t["figures"] for t in timings]
+                extra.append(f"figures (Server-Timing) p50 {fmt(percentile(figures, 50), 's')}")
+            shown = lead_count_shown(answers[-1].body) if path == "/leads/" else ""
+            self.notes.append(
+                f"{row.title}: GET {url} as {user} ({what}{'; ' + shown if shown else ''}); "
+                f"figure = {source}; "
+                + ", ".join(extra)
+                + (f"; failed answers {sorted({a.status for a in failed})}" if failed else "")
+            )
+            return answers
+
+    def page_references(self) -> None:
+        """Each page row's reference: the SQL the page sends, timed statement by statement in
+        the tree's Django (driver.py page_sql, the test Client in-process, no gunicorn); the ratio
+        says how much of the server time is the database's."""
+        rows_file = self.cfg.work / "page-urls.json"
+        rows_file.write_text(json.dumps(self.page_urls))
+        runs = max(1, min(5, self.cfg.page_runs))
+        started = time.monotonic()
+        try:
+            result = self.driver(self.run_db, "page_sql", rows=rows_file, runs=runs)
+        except RuntimeError as exc:
+            self.notes.append(f"pages: no SQL reference ({exc})")
+            return
+        for key, ref in result.items():
+            row = self.rows[key]
+            if row.value is None or not ref["sql"]:
+                continue
+            row.ref, row.ref_title = ref["sql"], "its SQL"
+            row.ratio = row.value / ref["sql"]
+        self.notes.append(
+            f"pages, reference: the page's own SQL, every statement timed at Django's execute "
+            f"wrapper, the page got in-process through the test Client {runs} times after one "
+            f"unmeasured (median; {time.monotonic() - started:.0f} s): "
+            + "; ".join(
+                f"{key} {r['statements']:.0f} statements, SQL {fmt(r['sql'], 's')} of "
+                f"{fmt(r['in_process'], 's')} in-process"
+                for key, r in result.items()
+            )
+        )
+
+    def scenario_dashboard(self, http: Http) -> None:
+        pages = self.setup["pages"]
+        self.page_scenario(http, "dash_default", "/dashboard/", "marketer", "no parameters")
+        self.page_scenario(
+            http,
+            "dash_campaign",
+            f"/dashboard/?campaign={pages['campaign']}",
+            "marketer",
+            f"campaign {pages['campaign_name']!r}, the one with the most leads "
+            f"({pages['campaign_leads']:,})",
+        )
+        # The rows above ask one question again and again, as a marketer reloading does: after
+        # the first answer its figures come from the cache (DASHBOARD_CACHE_SECONDS). This one
+        # asks a new question each time (a 4-week custom period ending a day earlier), so every
+        # answer computes its figures: the first visit's cost.
+        today = datetime.date.today()
+
+        def new_question(n: int) -> str:
+            end = today - datetime.timedelta(days=n + 1)
+            start = end - datetime.timedelta(days=27)
+            return f"/dashboard/?period=custom&date_from={start}&date_to={end}"
+
+        self.page_scenario(
+            http, "dash_computed", new_question, "marketer", "a new 4-week custom period each time"
+        )
+
+    def scenario_leads(self, http: Http) -> None:
+        pages = self.setup["pages"]
+        self.page_scenario(http, "leads_first", "/leads/", "marketer", "sort -updated")
+        with self.phase("leads_deep"):
+            url, hops = "/leads/", []
+            for _ in range(DEEP_HOPS):
+                answer = self.page_get(http, url, "marketer")
+                hops.append(answer.seconds)
+                found = re.search(rb'href="([^"]*)" rel="next"', answer.body)
+                if not found:
+                    raise RuntimeError(f"no next link after {len(hops)} pages")
+                url = "/leads/" + html.unescape(found.group(1).decode())
+        if not self.rows["leads_deep"].failure:
+            self.page_scenario(
+                http,
+                "leads_deep",
+                url,
+                "marketer",
+                f"the cursor reached by following {DEEP_HOPS} next links, client p50 "
+                f"{fmt(percentile(hops, 50), 's')} each",
+            )
+        query = (
+            f"stage={pages['stage']}&campaign={pages['campaign']}"
+            f"&score_min={pages['score_min']}&score_max={pages['score_max']}"
+        )
+        self.page_scenario(
+            http,
+            "leads_filtered",
+            f"/leads/?{query}",
+            "marketer",
+            f"the most common stage of campaign {pages['campaign_name']!r}, the middle half of "
+            "its scores",
+        )
+        self.page_scenario(
+            http,
+            "leads_search",
+            f"/leads/?q={pages['email_fragment']}",
+            "marketer",
+            "the local part of the email of the lead in the middle by id",
+        )
+        self.page_scenario(http, "leads_count", "/leads/?count=all", "marketer", "exact count")
+        self.page_scenario(
+            http,
+            "leads_manager",
+            "/leads/",
+            "manager",
+            f"the {pages['manager_team']} team's manager; lead_visible's union of team, owners' "
+            "team, queue and assignees' team",
+        )
+        target, _ = page_target(self.cfg.leads)
+        if target > PAGE_DEMO:
+            keys = [k for k in self.rows if k.startswith(("dash_", "leads_"))]
+            under = [
+                k for k in keys if self.rows[k].p95 is not None and self.rows[k].p95 <= PAGE_DEMO
+            ]
+            self.notes.append(
+                f"pages at {self.cfg.leads:,} leads, held to the 1M target (1 s); p95 under the "
+                f"demo data's 200 ms already: {len(under)} of {len(keys)}"
+                + (f" ({', '.join(under)})" if under else "")
             )
 
     def scenario_ingest(self, http: Http) -> None:
@@ -759,6 +983,25 @@ class Harness:
         return "\n".join(lines) + "\n"
 
 
+def server_timing(answer) -> dict[str, float]:
+    """`Server-Timing: figures;dur=12, page;dur=40` as {"figures": 0.012, "page": 0.040}."""
+    timings = {}
+    for part in answer.headers.get("server-timing", "").split(","):
+        name, _, params = part.strip().partition(";")
+        found = re.search(r"dur=([0-9.]+)", params)
+        if name and found:
+            timings[name] = float(found.group(1)) / 1000
+    return timings
+
+
+def lead_count_shown(body: bytes) -> str:
+    """What the leads page says it holds: the exact count, or more than the cap."""
+    exact = re.search(rb'data-count="(\d+)"', body)
+    if exact:
+        return f"{int(exact.group(1)):,} leads"
+    return "more than the 10,000 counted" if b"count=all" in body else ""
+
+
 def parse() -> Config:
     parser = argparse.ArgumentParser(description="Leadflow benchmarks (bench/README.md).")
     env = os.environ.get
@@ -777,6 +1020,11 @@ def parse() -> Config:
     parser.add_argument("--web-workers", type=int, default=int(env("BENCH_WEB_WORKERS", "2")))
     parser.add_argument("--ingest-seconds", type=float, default=15.0)
     parser.add_argument("--clients-seconds", type=float, default=30.0)
+    parser.add_argument(
+        "--page-runs", type=int, default=int(env("BENCH_PAGE_RUNS", "20")),
+        help="requests per page scenario (dashboard, leads)",
+    )  # fmt: skip
+    parser.add_argument("--page-budget", type=float, default=60.0, help="seconds per page row")
     parser.add_argument(
         "--only", default=env("BENCH_ONLY", ",".join(SCENARIOS)), help=",".join(SCENARIOS)
     )
@@ -807,6 +1055,8 @@ def parse() -> Config:
         web_workers=args.web_workers,
         ingest_seconds=args.ingest_seconds,
         clients_seconds=args.clients_seconds,
+        page_runs=args.page_runs,
+        page_budget=args.page_budget,
         only=only,
         seed_run=args.seed_run,
         keep=args.keep,

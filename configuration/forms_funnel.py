@@ -13,6 +13,7 @@ from django import forms
 from django.core.exceptions import ValidationError
 from django.core.validators import MinValueValidator
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from funnel.forms import WEEKDAYS, CountryListField
 from funnel.models import (
@@ -75,7 +76,13 @@ class StageForm(ServiceForm):
     class Meta:
         model = Stage
         fields = ("key", "name", "team", "kind", "entry_criteria")
-        labels = {"entry_criteria": _("Entry criteria")}
+        labels = {
+            "key": _("Key"),
+            "name": pgettext_lazy("object", "Name"),
+            "team": _("Team"),
+            "kind": _("Kind"),
+            "entry_criteria": _("Entry criteria"),
+        }
         help_texts = {
             "key": _("Letters, digits, - and _: the stage's name in the API and in imports."),
             "entry_criteria": _("What a lead must show to enter the stage, in plain words."),
@@ -96,7 +103,10 @@ class StageMoveForm(ServiceForm):
     class Meta:
         model = StageMove
         fields = ("from_stage", "to_stage", "roles", "reason_purposes")
-        labels = {"from_stage": _("From"), "to_stage": _("To")}
+        labels = {
+            "from_stage": pgettext_lazy("move", "From"),
+            "to_stage": pgettext_lazy("move", "To"),
+        }
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
@@ -116,6 +126,14 @@ class ReasonCodeForm(ServiceForm):
     class Meta:
         model = ReasonCode
         fields = ("code", "label", "purpose", "position", "active")
+        labels = {
+            "code": _("Code"),
+            # Translators: the reason's wording as people see it in the reason lists.
+            "label": _("Label"),
+            "purpose": _("Purpose"),
+            "position": _("Position"),
+            "active": _("Active"),
+        }
         help_texts = {
             "position": _("Order in the reason lists, smallest first."),
             "active": _("Untick to retire the reason: nobody can choose it any more."),
@@ -134,6 +152,13 @@ class CampaignForm(ServiceForm):
         model = Campaign
         fields = ("name", "channel", "start", "end", "cost")
         widgets = {"start": DateInput(), "end": DateInput()}
+        labels = {
+            "name": pgettext_lazy("object", "Name"),
+            "channel": _("Channel"),
+            "start": _("Start"),
+            "end": _("End"),
+            "cost": _("Cost"),
+        }
         help_texts = {
             "start": _("Campaigns starting in the next two weeks are listed in the weekly report."),
         }
@@ -164,7 +189,15 @@ class TeamForm(ServiceForm):
             "workday_start": forms.TimeInput(attrs={"type": "time"}, format="%H:%M"),
             "workday_end": forms.TimeInput(attrs={"type": "time"}, format="%H:%M"),
         }
+        labels = {
+            "name": pgettext_lazy("object", "Name"),
+            "key": _("Key"),
+            "manager": _("Manager"),
+            "workday_start": _("Workday start"),
+            "workday_end": _("Workday end"),
+        }
         help_texts = {
+            "key": _("Stable key used by the API."),
             "time_zone": _("SLA terms of the handoffs this team receives run on its clock."),
         }
 
@@ -202,6 +235,7 @@ class TerritoryForm(ServiceForm):
     class Meta:
         model = Territory
         fields = ("name", "key", "countries")
+        labels = {"name": pgettext_lazy("object", "Name"), "key": _("Key")}
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
@@ -237,6 +271,7 @@ class UserForm(ServiceForm):
             "territory",
             "is_active",
         )
+        labels = {"role": _("Role"), "team": _("Team"), "territory": _("Territory")}
         help_texts = {
             "username": _("What the person signs in with."),
             "is_active": _("Untick to deactivate: the person cannot sign in; their history stays."),

@@ -8,6 +8,7 @@ from decimal import Decimal
 from django import forms
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from funnel.models import Campaign, HandoffPair, Role, Team, User
 from funnel.selectors import target_today
@@ -46,7 +47,7 @@ class TargetForm(forms.Form):
 
 
 class ScoringRuleForm(forms.Form):
-    name = forms.CharField(label=_("Name"), max_length=100)
+    name = forms.CharField(label=pgettext_lazy("object", "Name"), max_length=100)
     kind = forms.ChoiceField(label=_("Activity"), choices=Activity.Kind.choices)
     contains = forms.CharField(
         label=_("Only when the detail mentions"),
@@ -78,7 +79,7 @@ class RoutingRuleForm(forms.Form):
     handoff = forms.ModelChoiceField(
         label=_("Handoff"), queryset=HandoffPair.objects.none(), to_field_name="key"
     )
-    name = forms.CharField(label=_("Name"), max_length=100)
+    name = forms.CharField(label=pgettext_lazy("object", "Name"), max_length=100)
     active = forms.BooleanField(label=_("Active"), required=False, initial=True)
     countries = CommaList(
         label=_("Countries"), required=False, max_length=500, help_text=_("ISO codes: US, DE.")

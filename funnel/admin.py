@@ -15,12 +15,14 @@ from django.contrib.auth.admin import UserAdmin
 from django.db import models
 from django.db.models import Count, F, ForeignObjectRel
 from django.urls import reverse
+from django.utils.dates import WEEKDAYS_ABBR
 from django.utils.html import format_html
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy, pgettext_lazy
 
 from leadflow.audit import AuditHistoryAdmin
 
 from .forms import (
-    WEEKDAYS,
     CampaignForm,
     HandoffPairForm,
     StageForm,
@@ -63,10 +65,12 @@ def _target_set(pair, rate: Decimal | None, actor) -> None:
         handoff_target_set(handoff=pair, rate=rate, effective_from=target_today(), actor=actor)
 
 
-DELETE_REFUSED = "{obj}: {kinds} refer to it. {hint}"
-RETIRE_HINT = "Retire it instead: untick Active."
-DEACTIVATE_HINT = "Deactivate the account instead: untick Active."
-KEEP_HINT = "It stays, so the record stays complete."
+# Translators: {kinds} lists model names (e.g. "leads, stage histories"), {hint} is one of the
+# hints below.
+DELETE_REFUSED = gettext_lazy("{obj}: {kinds} refer to it. {hint}")
+RETIRE_HINT = gettext_lazy("Retire it instead: untick Active.")
+DEACTIVATE_HINT = gettext_lazy("Deactivate the account instead: untick Active.")
+KEEP_HINT = gettext_lazy("It stays, so the record stays complete.")
 
 # A rate is at most "1.000": a narrow box keeps the handoff list on one screen.
 RATE_INPUT = {
@@ -93,8 +97,7 @@ def _labels(values, choices) -> str:
 
 
 def _weekdays(days) -> str:
-    names = dict(WEEKDAYS)
-    return ", ".join(names.get(day, str(day))[:3] for day in sorted(days)) or EMPTY
+    return ", ".join(str(WEEKDAYS_ABBR.get(day, day)) for day in sorted(days)) or EMPTY
 
 
 class ReadOnlyMixin:
@@ -163,13 +166,19 @@ class LeadflowUserAdmin(AuditHistoryAdmin, HistoryProtectedDeleteMixin, UserAdmi
     fieldsets = (
         UserAdmin.fieldsets[0],
         UserAdmin.fieldsets[1],
-        ("Funnel", {"fields": ("role", "team", "territory")}),
+        (gettext_lazy("Funnel"), {"fields": ("role", "team", "territory")}),
         *UserAdmin.fieldsets[2:],
     )
     add_fieldsets = (
         *UserAdmin.add_fieldsets,
-        ("Personal info", {"classes": ("wide",), "fields": ("first_name", "last_name", "email")}),
-        ("Funnel", {"classes": ("wide",), "fields": ("role", "team", "territory")}),
+        (
+            gettext_lazy("Personal info"),
+            {"classes": ("wide",), "fields": ("first_name", "last_name", "email")},
+        ),
+        (
+            gettext_lazy("Funnel"),
+            {"classes": ("wide",), "fields": ("role", "team", "territory")},
+        ),
     )
     list_display = (
         "username",
@@ -188,7 +197,7 @@ class LeadflowUserAdmin(AuditHistoryAdmin, HistoryProtectedDeleteMixin, UserAdmi
     def formfield_for_dbfield(self, db_field, request, **kwargs):
         field = super().formfield_for_dbfield(db_field, request, **kwargs)
         if db_field.name == "role":
-            field.help_text = (
+            field.help_text = _(
                 "Decides which stage moves the user may make. Superusers act as Admin."
             )
         return field
@@ -199,14 +208,14 @@ class MemberInline(ReadOnlyMixin, admin.TabularInline):
     fk_name = "team"
     # The username heads each row, with a link to the user.
     fields = readonly_fields = ("full_name", "email", "role", "territory", "is_active")
-    verbose_name = "member"
-    verbose_name_plural = "Members (set a user's team on the user)"
+    verbose_name = gettext_lazy("member")
+    verbose_name_plural = gettext_lazy("Members (set a user's team on the user)")
     extra = 0
     can_delete = False
     show_change_link = True
     ordering = ("username",)
 
-    @admin.display(description="Name")
+    @admin.display(description=pgettext_lazy("person", "Name"))
     def full_name(self, obj):
         return obj.get_full_name() or EMPTY
 
@@ -223,13 +232,13 @@ class ReceivedHandoffInline(admin.TabularInline):
     # The pair's name heads each row, with a link to the pair.
     fields = ("sending_team", "offered_stage", "accepted_stage", "target", "target_rate")
     readonly_fields = ("sending_team", "offered_stage", "accepted_stage", "target")
-    verbose_name = "handoff this team receives"
-    verbose_name_plural = "Handoffs this team receives"
+    verbose_name = gettext_lazy("handoff this team receives")
+    verbose_name_plural = gettext_lazy("Handoffs this team receives")
     extra = 0
     can_delete = False
     show_change_link = True
 
-    @admin.display(description="Target")
+    @admin.display(description=gettext_lazy("Target"))
     def target(self, obj):
         return _percent(obj.target_in_force)
 
@@ -259,10 +268,11 @@ class TeamAdmin(AuditHistoryAdmin, StableKeyMixin, HistoryProtectedDeleteMixin, 
     fieldsets = (
         (None, {"fields": ("name", "key", "manager")}),
         (
-            "Working time",
+            gettext_lazy("Working time"),
             {
-                "description": "The SLA clock of handoffs this team receives runs only in "
-                "its working time.",
+                "description": gettext_lazy(
+                    "The SLA clock of handoffs this team receives runs only in its working time."
+                ),
                 "fields": ("time_zone", ("workday_start", "workday_end"), "working_days"),
             },
         ),
@@ -280,15 +290,17 @@ class TeamAdmin(AuditHistoryAdmin, StableKeyMixin, HistoryProtectedDeleteMixin, 
         for pair, rate in targets:
             _target_set(pair, rate, request.user)
 
-    @admin.display(description="Members", ordering="member_total")
+    @admin.display(description=gettext_lazy("Members"), ordering="member_total")
     def member_count(self, obj):
         return changelist_link("funnel.user", str(obj.member_total), team__id__exact=obj.pk)
 
-    @admin.display(description="Working hours")
+    @admin.display(description=gettext_lazy("Working hours"))
     def hours(self, obj):
-        return f"{obj.workday_start:%H:%M} to {obj.workday_end:%H:%M}"
+        return _("{start} to {end}").format(
+            start=f"{obj.workday_start:%H:%M}", end=f"{obj.workday_end:%H:%M}"
+        )
 
-    @admin.display(description="Working days")
+    @admin.display(description=gettext_lazy("Working days"))
     def days(self, obj):
         return _weekdays(obj.working_days)
 
@@ -302,11 +314,11 @@ class TerritoryAdmin(AuditHistoryAdmin, StableKeyMixin, admin.ModelAdmin):
     def get_queryset(self, request):
         return super().get_queryset(request).annotate(member_total=Count("members"))
 
-    @admin.display(description="Countries")
+    @admin.display(description=gettext_lazy("Countries"))
     def country_list(self, obj):
         return ", ".join(obj.countries) or EMPTY
 
-    @admin.display(description="Members", ordering="member_total")
+    @admin.display(description=gettext_lazy("Members"), ordering="member_total")
     def member_count(self, obj):
         return changelist_link("funnel.user", str(obj.member_total), territory__id__exact=obj.pk)
 
@@ -333,8 +345,10 @@ class EntryMoveInline(admin.TabularInline):
     fields = ("roles",)
     max_num = 1
     extra = 0
-    verbose_name = "entry point for new leads"
-    verbose_name_plural = "Entry point for new leads (roles that may add leads in this stage)"
+    verbose_name = gettext_lazy("entry point for new leads")
+    verbose_name_plural = gettext_lazy(
+        "Entry point for new leads (roles that may add leads in this stage)"
+    )
 
     def get_queryset(self, request):
         return super().get_queryset(request).filter(from_stage__isnull=True)
@@ -348,8 +362,8 @@ class MoveOutInline(PlainSelectsMixin, admin.TabularInline):
     fields = ("to_stage", "roles", "reason_purposes")
     extra = 0
     ordering = ("to_stage__position", "to_stage__key")
-    verbose_name = "allowed move"
-    verbose_name_plural = "Allowed moves out of this stage"
+    verbose_name = gettext_lazy("allowed move")
+    verbose_name_plural = gettext_lazy("Allowed moves out of this stage")
 
     def get_queryset(self, request):
         return super().get_queryset(request).select_related("to_stage")
@@ -369,7 +383,7 @@ class StageAdmin(AuditHistoryAdmin, StableKeyMixin, HistoryProtectedDeleteMixin,
             None,
             {"fields": ("key", "name", "team", "kind", "position", "active", "handoff", "leads")},
         ),
-        ("Entry criteria", {"fields": ("entry_criteria",)}),
+        (gettext_lazy("Entry criteria"), {"fields": ("entry_criteria",)}),
     )
     readonly_fields = ("handoff", "leads")
     inlines = (EntryMoveInline, MoveOutInline)
@@ -385,20 +399,24 @@ class StageAdmin(AuditHistoryAdmin, StableKeyMixin, HistoryProtectedDeleteMixin,
         )
         return super().get_changelist_form(request, **kwargs)
 
-    @admin.display(description="Handoff")
+    @admin.display(description=gettext_lazy("Handoff"))
     def handoff(self, obj):
-        for attr, role in (("handoff_offered", "Offered"), ("handoff_accepted", "Accepted")):
+        # Whole sentences, so that a translation may order them its own way.
+        for attr, text in (
+            ("handoff_offered", gettext_lazy('Offered in <a href="{url}">{handoff}</a>')),
+            ("handoff_accepted", gettext_lazy('Accepted in <a href="{url}">{handoff}</a>')),
+        ):
             pair = getattr(obj, attr, None) if obj.pk else None
             if pair is not None:
                 url = reverse("admin:funnel_handoffpair_change", args=[pair.pk])
-                return format_html('{} in <a href="{}">{}</a>', role, url, pair.name)
+                return format_html(str(text), url=url, handoff=pair.name)
         return EMPTY
 
-    @admin.display(description="Leads")
+    @admin.display(description=gettext_lazy("Leads"))
     def leads(self, obj):
         if obj.pk is None:
             return EMPTY
-        return changelist_link("handoff.lead", "Leads in this stage", stage__id__exact=obj.pk)
+        return changelist_link("handoff.lead", _("Leads in this stage"), stage__id__exact=obj.pk)
 
 
 @admin.register(StageMove)
@@ -415,15 +433,15 @@ class StageMoveAdmin(AuditHistoryAdmin, admin.ModelAdmin):
     )
     fields = ("from_stage", "to_stage", "roles", "reason_purposes")
 
-    @admin.display(description="From stage", ordering="from_stage__position")
+    @admin.display(description=gettext_lazy("From stage"), ordering="from_stage__position")
     def move_from(self, obj):
-        return obj.from_stage or "(new lead)"
+        return obj.from_stage or _("(new lead)")
 
-    @admin.display(description="Roles")
+    @admin.display(description=gettext_lazy("Roles"))
     def role_list(self, obj):
         return _labels(obj.roles, Role.choices)
 
-    @admin.display(description="Reason needed")
+    @admin.display(description=gettext_lazy("Reason needed"))
     def reason_list(self, obj):
         return _labels(obj.reason_purposes, ReasonPurpose.choices)
 
@@ -433,13 +451,13 @@ class HandoffTargetInline(ReadOnlyMixin, admin.TabularInline):
 
     model = HandoffTarget
     fields = readonly_fields = ("effective_from", "rate_percent", "created_at", "created_by")
-    verbose_name = "target version"
-    verbose_name_plural = "Targets over time (newest first)"
+    verbose_name = gettext_lazy("target version")
+    verbose_name_plural = gettext_lazy("Targets over time (newest first)")
     extra = 0
     can_delete = False
     ordering = ("-effective_from",)
 
-    @admin.display(description="Target")
+    @admin.display(description=gettext_lazy("Target"))
     def rate_percent(self, obj):
         return _percent(obj.rate)
 
@@ -469,10 +487,12 @@ class HandoffPairAdmin(
     fieldsets = (
         (None, {"fields": ("name", "key")}),
         (
-            "Handoff",
+            gettext_lazy("Handoff"),
             {
-                "description": "The sending team offers a lead into the offered stage; the "
-                "receiving team accepts it into the accepted stage or rejects it.",
+                "description": gettext_lazy(
+                    "The sending team offers a lead into the offered stage; the "
+                    "receiving team accepts it into the accepted stage or rejects it."
+                ),
                 "fields": (
                     ("sending_team", "offered_stage"),
                     ("receiving_team", "accepted_stage"),
@@ -488,7 +508,7 @@ class HandoffPairAdmin(
     def get_queryset(self, request):
         return with_target_in_force(super().get_queryset(request), day=target_today())
 
-    @admin.display(description="Target today", ordering="target_in_force")
+    @admin.display(description=gettext_lazy("Target today"), ordering="target_in_force")
     def target(self, obj):
         return _percent(obj.target_in_force)
 
@@ -502,7 +522,7 @@ class HandoffPairAdmin(
     def formfield_for_dbfield(self, db_field, request, **kwargs):
         field = super().formfield_for_dbfield(db_field, request, **kwargs)
         if db_field.name == "target_rate":
-            field.help_text = (
+            field.help_text = _(
                 "The target in force today, 0 to 1 (1 = 100%). A change holds from today on; "
                 "past weeks keep the target they had (see Targets over time)."
             )
@@ -541,6 +561,6 @@ class CampaignAdmin(AuditHistoryAdmin, admin.ModelAdmin):
     date_hierarchy = "start"
     search_fields = ("name",)
 
-    @admin.display(description="Leads")
+    @admin.display(description=gettext_lazy("Leads"))
     def leads(self, obj):
-        return changelist_link("handoff.lead", "View leads", campaign__id__exact=obj.pk)
+        return changelist_link("handoff.lead", _("View leads"), campaign__id__exact=obj.pk)

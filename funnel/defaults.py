@@ -1,82 +1,117 @@
-"""The default funnel that `setup_funnel` installs. Users edit all of it afterwards."""
+"""The default funnel that `setup_funnel` installs. Users edit all of it afterwards.
+
+Names are data once installed, so they are installed in one language: `setup_funnel --language
+ru` installs them in Russian (their translations are in the catalogue, context "default funnel").
+"""
+
+from django.utils.translation import pgettext_lazy
 
 from .models import ReasonPurpose as P
 from .models import Role as R
 from .models import StageKind as K
 
 TEAMS = [
-    ("marketing", "Marketing"),
-    ("inside", "Inside sales (qualification)"),
-    ("sales", "Sales"),
+    ("marketing", pgettext_lazy("default funnel", "Marketing")),
+    ("inside", pgettext_lazy("default funnel", "Inside sales (qualification)")),
+    ("sales", pgettext_lazy("default funnel", "Sales")),
 ]
 
 # key, name, owning team, position, kind, entry criteria
 STAGES = [
     (
         "inquiry",
-        "Inquiry",
+        pgettext_lazy("default funnel", "Inquiry"),
         "marketing",
         10,
         K.OPEN,
-        "Responded to a campaign: form fill, download, event scan or sign-up.",
+        pgettext_lazy(
+            "default funnel", "Responded to a campaign: form fill, download, event scan or sign-up."
+        ),
     ),
     (
         "qi",
-        "Qualified Inquiry",
+        pgettext_lazy("default funnel", "Qualified Inquiry"),
         "marketing",
         20,
         K.OPEN,
-        "Scored above the QI threshold on fit and engagement; offered to the inside team.",
+        pgettext_lazy(
+            "default funnel",
+            "Scored above the QI threshold on fit and engagement; offered to the inside team.",
+        ),
     ),
     (
         "qia",
-        "Qualified Inquiry Accepted",
+        pgettext_lazy("default funnel", "Qualified Inquiry Accepted"),
         "inside",
         30,
         K.OPEN,
-        "Taken by an inside qualifier for a qualification call.",
+        pgettext_lazy("default funnel", "Taken by an inside qualifier for a qualification call."),
     ),
     (
         "mql",
-        "Marketing Qualified Lead",
+        pgettext_lazy("default funnel", "Marketing Qualified Lead"),
         "inside",
         40,
         K.OPEN,
-        "Interest, budget and authority confirmed on a call; offered to sales.",
+        pgettext_lazy(
+            "default funnel",
+            "Interest, budget and authority confirmed on a call; offered to sales.",
+        ),
     ),
     (
         "sal",
-        "Sales Accepted Lead",
+        pgettext_lazy("default funnel", "Sales Accepted Lead"),
         "sales",
         50,
         K.OPEN,
-        "Accepted by a sales rep, who owns the follow-up.",
+        pgettext_lazy("default funnel", "Accepted by a sales rep, who owns the follow-up."),
     ),
     (
         "sql",
-        "Sales Qualified Lead",
+        pgettext_lazy("default funnel", "Sales Qualified Lead"),
         "sales",
         60,
         K.OPEN,
-        "An opportunity is open: need, budget, authority and timing confirmed.",
+        pgettext_lazy(
+            "default funnel",
+            "An opportunity is open: need, budget, authority and timing confirmed.",
+        ),
     ),
-    ("won", "Won", "sales", 70, K.WON, "Closed won."),
-    ("lost", "Lost", "sales", 80, K.LOST, "Closed lost, with a reason."),
+    (
+        "won",
+        pgettext_lazy("default funnel", "Won"),
+        "sales",
+        70,
+        K.WON,
+        pgettext_lazy("default funnel", "Closed won."),
+    ),
+    (
+        "lost",
+        pgettext_lazy("default funnel", "Lost"),
+        "sales",
+        80,
+        K.LOST,
+        pgettext_lazy("default funnel", "Closed lost, with a reason."),
+    ),
     (
         "recycle",
-        "Recycle (nurture)",
+        pgettext_lazy("default funnel", "Recycle (nurture)"),
         "marketing",
         90,
         K.RECYCLE,
-        "Back to marketing for nurturing; may re-enter the funnel later.",
+        pgettext_lazy(
+            "default funnel", "Back to marketing for nurturing; may re-enter the funnel later."
+        ),
     ),
     (
         "disqualified",
-        "Disqualified",
+        pgettext_lazy("default funnel", "Disqualified"),
         "marketing",
         100,
         K.DISQUALIFIED,
-        "Junk: will never buy (spam, student, competitor, no fit).",
+        pgettext_lazy(
+            "default funnel", "Junk: will never buy (spam, student, competitor, no fit)."
+        ),
     ),
 ]
 
@@ -118,37 +153,53 @@ MOVES = [
 
 # key, name, offered stage, accepted stage, reject stage, sending team, receiving team
 HANDOFFS = [
-    ("qi_qia", "Marketing → Inside (QI → QIA)", "qi", "qia", "recycle", "marketing", "inside"),
-    ("mql_sal", "Inside → Sales (MQL → SAL)", "mql", "sal", "recycle", "inside", "sales"),
+    (
+        "qi_qia",
+        pgettext_lazy("default funnel", "Marketing → Inside (QI → QIA)"),
+        "qi",
+        "qia",
+        "recycle",
+        "marketing",
+        "inside",
+    ),
+    (
+        "mql_sal",
+        pgettext_lazy("default funnel", "Inside → Sales (MQL → SAL)"),
+        "mql",
+        "sal",
+        "recycle",
+        "inside",
+        "sales",
+    ),
 ]
 
 REASONS = {
     P.REJECT: [
-        ("not_icp", "Not our ideal customer profile"),
-        ("no_budget", "No budget"),
-        ("no_authority", "Wrong contact, no authority"),
-        ("not_ready", "Not ready to buy"),
-        ("bad_data", "Bad contact data"),
-        ("duplicate", "Duplicate of another lead"),
+        ("not_icp", pgettext_lazy("default funnel", "Not our ideal customer profile")),
+        ("no_budget", pgettext_lazy("default funnel", "No budget")),
+        ("no_authority", pgettext_lazy("default funnel", "Wrong contact, no authority")),
+        ("not_ready", pgettext_lazy("default funnel", "Not ready to buy")),
+        ("bad_data", pgettext_lazy("default funnel", "Bad contact data")),
+        ("duplicate", pgettext_lazy("default funnel", "Duplicate of another lead")),
     ],
     P.DISQUALIFY: [
-        ("spam", "Spam or fake"),
-        ("student", "Student or job seeker"),
-        ("competitor", "Competitor"),
-        ("out_of_market", "Outside our markets"),
-        ("no_fit", "No fit, never will be"),
+        ("spam", pgettext_lazy("default funnel", "Spam or fake")),
+        ("student", pgettext_lazy("default funnel", "Student or job seeker")),
+        ("competitor", pgettext_lazy("default funnel", "Competitor")),
+        ("out_of_market", pgettext_lazy("default funnel", "Outside our markets")),
+        ("no_fit", pgettext_lazy("default funnel", "No fit, never will be")),
     ],
     P.RECYCLE: [
-        ("not_now", "Interested, not now"),
-        ("unable_to_reach", "Unable to reach"),
-        ("sla_expired", "SLA expired"),
-        ("nurture", "Needs more nurturing"),
+        ("not_now", pgettext_lazy("default funnel", "Interested, not now")),
+        ("unable_to_reach", pgettext_lazy("default funnel", "Unable to reach")),
+        ("sla_expired", pgettext_lazy("default funnel", "SLA expired")),
+        ("nurture", pgettext_lazy("default funnel", "Needs more nurturing")),
     ],
     P.LOST: [
-        ("price", "Price"),
-        ("competitor", "Chose a competitor"),
-        ("no_decision", "No decision"),
-        ("timing", "Timing"),
-        ("features", "Missing features"),
+        ("price", pgettext_lazy("default funnel", "Price")),
+        ("competitor", pgettext_lazy("default funnel", "Chose a competitor")),
+        ("no_decision", pgettext_lazy("default funnel", "No decision")),
+        ("timing", pgettext_lazy("default funnel", "Timing")),
+        ("features", pgettext_lazy("default funnel", "Missing features")),
     ],
 }

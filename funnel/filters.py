@@ -2,6 +2,8 @@ import datetime
 
 import django_filters
 from django.db.models import Q
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from rest_framework.exceptions import ValidationError
 
 from .models import Campaign, ReasonCode, ReasonPurpose, Role, User
@@ -25,7 +27,7 @@ class UtcDateTimeFilter(django_filters.IsoDateTimeFilter):
             try:
                 value = value.astimezone(datetime.UTC)
             except OverflowError as exc:
-                raise ValidationError({self.field_name: ["Out of range."]}) from exc
+                raise ValidationError({self.field_name: [_("Out of range.")]}) from exc
         return super().filter(qs, value)
 
 
@@ -33,7 +35,9 @@ class UserFilter(django_filters.FilterSet):
     role = django_filters.ChoiceFilter(field_name="role", choices=Role.choices)
     team = django_filters.CharFilter(field_name="team__key")
     is_active = django_filters.BooleanFilter(field_name="is_active")
-    q = django_filters.CharFilter(method="filter_search", label="Search username, name, email")
+    q = django_filters.CharFilter(
+        method="filter_search", label=gettext_lazy("Search username, name, email")
+    )
 
     class Meta:
         model = User
@@ -53,7 +57,9 @@ class ReasonCodeFilter(django_filters.FilterSet):
 
 class CampaignFilter(django_filters.FilterSet):
     channel = django_filters.ChoiceFilter(field_name="channel", choices=Campaign.Channel.choices)
-    q = django_filters.CharFilter(field_name="name", lookup_expr="icontains", label="Name contains")
+    q = django_filters.CharFilter(
+        field_name="name", lookup_expr="icontains", label=gettext_lazy("Name contains")
+    )
 
     class Meta:
         model = Campaign

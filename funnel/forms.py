@@ -7,25 +7,21 @@ import zoneinfo
 
 from django import forms
 from django.core.validators import MinValueValidator
+from django.utils.dates import WEEKDAYS as WEEKDAY_NAMES
+from django.utils.translation import gettext_lazy as _
 
 from .models import Campaign, HandoffPair, ReasonPurpose, Role, Stage, StageMove, Team, Territory
 
-WEEKDAYS = [
-    (0, "Monday"),
-    (1, "Tuesday"),
-    (2, "Wednesday"),
-    (3, "Thursday"),
-    (4, "Friday"),
-    (5, "Saturday"),
-    (6, "Sunday"),
-]
+# Django's own (translated) day names, Monday = 0 as datetime.weekday() numbers them.
+WEEKDAYS = [(day, WEEKDAY_NAMES[day]) for day in range(7)]
 
-WORKDAY_ENDS_BEFORE_START = "The working day must end after it starts."
-TIME_ZONE_UNKNOWN = "Unknown time zone."
-COUNTRY_CODE_INVALID = "Use two-letter ISO 3166 codes, e.g. DE or US."
-CAMPAIGN_ENDS_BEFORE_START = "The campaign cannot end before it starts."
-HANDOFF_SAME_STAGE = "The accepted stage must differ from the offered stage."
-MOVE_DUPLICATE = "This stage already has a move to {to_stage}."
+WORKDAY_ENDS_BEFORE_START = _("The working day must end after it starts.")
+TIME_ZONE_UNKNOWN = _("Unknown time zone.")
+COUNTRY_CODE_INVALID = _("Use two-letter ISO 3166 codes, e.g. DE or US.")
+COUNTRY_CODES_INVALID = _("Use two-letter ISO 3166 codes, e.g. DE or US. Not valid: {codes}.")
+CAMPAIGN_ENDS_BEFORE_START = _("The campaign cannot end before it starts.")
+HANDOFF_SAME_STAGE = _("The accepted stage must differ from the offered stage.")
+MOVE_DUPLICATE = _("This stage already has a move to {to_stage}.")
 
 COUNTRY_CODE_PATTERN = re.compile(r"^[A-Z]{2}$")
 
@@ -38,7 +34,7 @@ def _checkboxes(choices, **kwargs) -> forms.TypedMultipleChoiceField:
 
 
 class TeamForm(forms.ModelForm):
-    time_zone = forms.ChoiceField(help_text="The team's local time.")
+    time_zone = forms.ChoiceField(help_text=_("The team's local time."))
     working_days = _checkboxes(WEEKDAYS, coerce=int, required=True)
 
     class Meta:
@@ -94,13 +90,13 @@ class CountryListField(forms.CharField):
         super().validate(value)
         bad = [code for code in value if not COUNTRY_CODE_PATTERN.match(code)]
         if bad:
-            raise forms.ValidationError(f"{COUNTRY_CODE_INVALID} Not valid: {', '.join(bad)}.")
+            raise forms.ValidationError(COUNTRY_CODES_INVALID.format(codes=", ".join(bad)))
 
 
 class TerritoryForm(forms.ModelForm):
     countries = CountryListField(
         required=False,
-        help_text="Two-letter ISO 3166 codes, separated by commas: DE, AT, CH.",
+        help_text=_("Two-letter ISO 3166 codes, separated by commas: DE, AT, CH."),
         widget=forms.TextInput(attrs={"size": 60}),
     )
 
@@ -110,11 +106,11 @@ class TerritoryForm(forms.ModelForm):
 
 
 class StageMoveForm(forms.ModelForm):
-    roles = _checkboxes(Role.choices, help_text="Roles that may make this move.")
+    roles = _checkboxes(Role.choices, help_text=_("Roles that may make this move."))
     reason_purposes = _checkboxes(
         ReasonPurpose.choices,
-        label="Reason needed",
-        help_text="If any is ticked, the move needs a reason code of one of these purposes.",
+        label=_("Reason needed"),
+        help_text=_("If any is ticked, the move needs a reason code of one of these purposes."),
     )
 
     class Meta:
@@ -124,8 +120,8 @@ class StageMoveForm(forms.ModelForm):
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         if "from_stage" in self.fields:
-            self.fields["from_stage"].empty_label = "(new lead)"
-            self.fields["from_stage"].help_text = "Empty: new leads may start in the to-stage."
+            self.fields["from_stage"].empty_label = _("(new lead)")
+            self.fields["from_stage"].help_text = _("Empty: new leads may start in the to-stage.")
 
 
 class StageMoveInlineFormSet(forms.BaseInlineFormSet):
@@ -152,9 +148,11 @@ class StageForm(forms.ModelForm):
         model = Stage
         fields = ("key", "name", "team", "position", "kind", "entry_criteria", "active")
         help_texts = {
-            "active": "Untick to retire the stage: no lead can move into it any more. "
-            "Leads and history keep referring to it.",
-            "position": "Order of the stage in lists and reports.",
+            "active": _(
+                "Untick to retire the stage: no lead can move into it any more. "
+                "Leads and history keep referring to it."
+            ),
+            "position": _("Order of the stage in lists and reports."),
         }
 
 

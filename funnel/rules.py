@@ -4,22 +4,24 @@ with which reason. Services, forms and the API all ask here."""
 from __future__ import annotations
 
 from django.core.exceptions import ValidationError
+from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
 
 from leadflow.errors import DomainError
 
 from .models import HandoffPair, ReasonCode, Stage, StageMove, User
 
-STAGE_UNKNOWN = "Stage '{key}' does not exist or is not active."
-MOVE_NOT_ALLOWED = "A lead in {from_stage} cannot move to {to_stage}."
-ENTRY_NOT_ALLOWED = "A new lead cannot start in {to_stage}."
-HANDOFF_ONLY = "{to_stage} is entered only by accepting the {handoff} handoff."
-ROLE_NOT_ALLOWED = "Your role ({role}) may not move a lead from {from_stage} to {to_stage}."
-REASON_REQUIRED = "Moving to {to_stage} needs a reason of purpose: {purposes}."
-REASON_WRONG_PURPOSE = (
+STAGE_UNKNOWN = _("Stage '{key}' does not exist or is not active.")
+MOVE_NOT_ALLOWED = _("A lead in {from_stage} cannot move to {to_stage}.")
+ENTRY_NOT_ALLOWED = _("A new lead cannot start in {to_stage}.")
+HANDOFF_ONLY = _("{to_stage} is entered only by accepting the {handoff} handoff.")
+ROLE_NOT_ALLOWED = _("Your role ({role}) may not move a lead from {from_stage} to {to_stage}.")
+REASON_REQUIRED = _("Moving to {to_stage} needs a reason of purpose: {purposes}.")
+REASON_WRONG_PURPOSE = _(
     "Reason '{code}' is a {purpose} reason; moving to {to_stage} needs one of: {purposes}."
 )
-REASON_INACTIVE = "Reason '{code}' is no longer in use."
-REASON_UNKNOWN_FOR_MOVE = "Unknown reason '{code}' for this move."
+REASON_INACTIVE = _("Reason '{code}' is no longer in use.")
+REASON_UNKNOWN_FOR_MOVE = _("Unknown reason '{code}' for this move.")
 
 
 class TransitionError(DomainError):
@@ -90,7 +92,7 @@ def move_check(
     if role is not None and role not in move.roles:
         raise RoleNotAllowed(
             ROLE_NOT_ALLOWED.format(
-                role=role, from_stage=from_stage or "(new lead)", to_stage=to_stage
+                role=role, from_stage=from_stage or gettext("(new lead)"), to_stage=to_stage
             )
         )
 

@@ -49,21 +49,22 @@ def funnel_setup_defaults() -> dict[str, int]:
     from . import defaults
     from .models import Team
 
+    # The names are lazy translations: str() makes each one in the language now active.
     created = dict.fromkeys(["teams", "stages", "moves", "handoffs", "reasons"], 0)
     teams = {}
     for key, name in defaults.TEAMS:
-        teams[key], made = Team.objects.get_or_create(key=key, defaults={"name": name})
+        teams[key], made = Team.objects.get_or_create(key=key, defaults={"name": str(name)})
         created["teams"] += made
     stages = {}
     for key, name, team, position, kind, criteria in defaults.STAGES:
         stages[key], made = Stage.objects.get_or_create(
             key=key,
             defaults={
-                "name": name,
+                "name": str(name),
                 "team": teams[team],
                 "position": position,
                 "kind": kind,
-                "entry_criteria": criteria,
+                "entry_criteria": str(criteria),
             },
         )
         created["stages"] += made
@@ -88,7 +89,7 @@ def funnel_setup_defaults() -> dict[str, int]:
             continue
         HandoffPair.objects.create(
             key=key,
-            name=name,
+            name=str(name),
             offered_stage=stages[offered],
             accepted_stage=stages[accepted],
             reject_stage=stages[rejected],
@@ -99,7 +100,7 @@ def funnel_setup_defaults() -> dict[str, int]:
     for purpose, reasons in defaults.REASONS.items():
         for position, (code, label) in enumerate(reasons):
             _, made = ReasonCode.objects.get_or_create(
-                purpose=purpose, code=code, defaults={"label": label, "position": position}
+                purpose=purpose, code=code, defaults={"label": str(label), "position": position}
             )
             created["reasons"] += made
     return created
@@ -107,9 +108,9 @@ def funnel_setup_defaults() -> dict[str, int]:
 
 # --- the directory: people, campaigns and handoff settings, as the API writes them ------------
 
-USERNAME_TAKEN = "A user with that username already exists."
-CAMPAIGN_NAME_TAKEN = "A campaign named '{name}' already exists."
-CAMPAIGN_ENDS_BEFORE_START = "A campaign cannot end before it starts."
+USERNAME_TAKEN = _("A user with that username already exists.")
+CAMPAIGN_NAME_TAKEN = _("A campaign named '{name}' already exists.")
+CAMPAIGN_ENDS_BEFORE_START = _("A campaign cannot end before it starts.")
 
 
 @transaction.atomic
@@ -263,8 +264,13 @@ STAGE_LAST_OF_KIND = _(
 )
 STAGE_RETIRED_NOT_MOVED = _("A retired stage keeps its place; reactivate it to move it.")
 MOVE_EXISTS = _("{move} is already an allowed move.")
-MOVE_NEEDED_BY_HANDOFF = _(
-    "The {handoff} handoff {does} by the move {move}: it cannot be removed while the handoff "
+# One sentence each, so that a translation may word the two differently.
+MOVE_NEEDED_BY_HANDOFF_ACCEPTS = _(
+    "The {handoff} handoff accepts by the move {move}: it cannot be removed while the handoff "
+    "uses these stages."
+)
+MOVE_NEEDED_BY_HANDOFF_REJECTS = _(
+    "The {handoff} handoff rejects by the move {move}: it cannot be removed while the handoff "
     "uses these stages."
 )
 MOVE_TO_RETIRED_STAGE = _("{stage} is retired: no move may lead into it.")
@@ -472,15 +478,13 @@ def stage_move_delete(*, move: StageMove, actor: User | None) -> None:
     if move.from_stage_id is not None:
         for pair in HandoffPair.objects.filter(offered_stage_id=move.from_stage_id):
             if move.to_stage_id == pair.accepted_stage_id:
-                does = _("accepts")
+                needed = MOVE_NEEDED_BY_HANDOFF_ACCEPTS
             elif move.to_stage_id == pair.reject_stage_id:
-                does = _("rejects")
+                needed = MOVE_NEEDED_BY_HANDOFF_REJECTS
             else:
                 continue
             label = _move_label(move.from_stage, move.to_stage)
-            raise ValidationError(
-                MOVE_NEEDED_BY_HANDOFF.format(handoff=pair.name, does=does, move=label)
-            )
+            raise ValidationError(needed.format(handoff=pair.name, move=label))
     move.delete()
 
 
@@ -719,9 +723,9 @@ def user_update(
 
 # --- handoff targets over time (targets) -------------------------------------------------------
 
-TARGET_RATE_OUT_OF_RANGE = "Give a target rate from 0 to 1 (1 = 100%), to three decimal places."
+TARGET_RATE_OUT_OF_RANGE = _("Give a target rate from 0 to 1 (1 = 100%), to three decimal places.")
 TARGET_YEARS_AHEAD = 5
-TARGET_DAY_OUT_OF_RANGE = "Give a day from {first} to {last}."
+TARGET_DAY_OUT_OF_RANGE = _("Give a day from {first} to {last}.")
 
 
 def _target_days() -> tuple[datetime.date, datetime.date]:

@@ -15,6 +15,8 @@ from django.urls import path, reverse
 from django.utils import timezone
 from django.utils.formats import date_format
 from django.utils.html import format_html
+from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
 
 from funnel.admin import EMPTY, ReadOnlyMixin
 from funnel.models import Campaign, HandoffPair
@@ -60,14 +62,14 @@ class TextInputFilter(admin.SimpleListFilter):
             "query_string": changelist.get_query_string(remove=[self.parameter_name]),
             "kept_params": kept.items(),
             "placeholder": self.placeholder,
-            "display": "All",
+            "display": gettext("All"),
         }
 
 
 class CountryFilter(TextInputFilter):
-    title = "country"
+    title = _("country")
     parameter_name = "country"
-    placeholder = "e.g. DE"
+    placeholder = _("e.g. DE")
 
     def queryset(self, request, queryset):
         if self.value():
@@ -76,9 +78,9 @@ class CountryFilter(TextInputFilter):
 
 
 class SourceFilter(TextInputFilter):
-    title = "source"
+    title = _("source")
     parameter_name = "source"
-    placeholder = "e.g. webinar"
+    placeholder = _("e.g. webinar")
 
     def queryset(self, request, queryset):
         if self.value():
@@ -89,7 +91,7 @@ class SourceFilter(TextInputFilter):
 class RecentCampaignFilter(admin.SimpleListFilter):
     """The latest campaigns, not all of them: older ones are reached from their campaign."""
 
-    title = "campaign (latest)"
+    title = _("campaign (latest)")
     parameter_name = "campaign__id__exact"
     shown = 20
 
@@ -112,12 +114,12 @@ class HistoryInline(ReadOnlyMixin, admin.TabularInline):
     fk_name = "lead"
     fields = readonly_fields = ("at", "from_stage", "to_stage", "by", "reason", "handoff", "note")
     ordering = ("at", "id")
-    verbose_name = "stage change"
-    verbose_name_plural = "Stage history"
+    verbose_name = _("stage change")
+    verbose_name_plural = _("Stage history")
     extra = 0
     can_delete = False
 
-    @admin.display(description="By")
+    @admin.display(description=_("By"))
     def by(self, obj):
         return _actor(obj)
 
@@ -170,22 +172,24 @@ class LeadAdmin(admin.ModelAdmin):
         "updated_at",
     )
     fieldsets = (
-        ("Contact", {"fields": (("first_name", "last_name"), "email", "phone", "title")}),
+        (_("Contact"), {"fields": (("first_name", "last_name"), "email", "phone", "title")}),
         (
-            "Company",
+            _("Company"),
             {"fields": ("company", "industry", "employees", ("country", "region", "city"))},
         ),
-        ("Marketing", {"fields": ("source", "campaign", "score")}),
+        (_("Marketing"), {"fields": ("source", "campaign", "score")}),
         (
-            "Funnel",
+            _("Funnel"),
             {
-                "description": "The stage changes only through the funnel's moves, never here; "
-                "every change is listed in the stage history below.",
+                "description": _(
+                    "The stage changes only through the funnel's moves, never here; "
+                    "every change is listed in the stage history below."
+                ),
                 "fields": (("stage", "stage_entered_at"), "team", "owner", "recycle_count"),
             },
         ),
         (
-            "Integration",
+            _("Integration"),
             {
                 "classes": ("collapse",),
                 "fields": ("external_id", "crm_id", "attributes", "created_at", "updated_at"),
@@ -193,22 +197,22 @@ class LeadAdmin(admin.ModelAdmin):
         ),
     )
     add_fieldsets = (
-        ("Contact", {"fields": (("first_name", "last_name"), "email", "phone", "title")}),
+        (_("Contact"), {"fields": (("first_name", "last_name"), "email", "phone", "title")}),
         (
-            "Company",
+            _("Company"),
             {"fields": ("company", "industry", "employees", ("country", "region", "city"))},
         ),
-        ("Marketing", {"fields": ("source", "campaign")}),
-        ("Funnel", {"fields": ("entry_stage", "note")}),
-        ("Integration", {"classes": ("collapse",), "fields": ("external_id", "crm_id")}),
+        (_("Marketing"), {"fields": ("source", "campaign")}),
+        (_("Funnel"), {"fields": ("entry_stage", "note")}),
+        (_("Integration"), {"classes": ("collapse",), "fields": ("external_id", "crm_id")}),
     )
     inlines = (HistoryInline,)
 
-    @admin.display(description="Name", ordering="last_name")
+    @admin.display(description=_("Name"), ordering="last_name")
     def display_name(self, obj):
-        return f"{obj.first_name} {obj.last_name}".strip() or "(no name)"
+        return f"{obj.first_name} {obj.last_name}".strip() or gettext("(no name)")
 
-    @admin.display(description="In stage since", ordering="stage_entered_at")
+    @admin.display(description=_("In stage since"), ordering="stage_entered_at")
     def in_stage_since(self, obj):
         return date_format(timezone.localtime(obj.stage_entered_at), "SHORT_DATE_FORMAT")
 
@@ -277,18 +281,18 @@ class StageTransitionAdmin(ReadOnlyMixin, admin.ModelAdmin):
         "note",
     )
 
-    @admin.display(description="At", ordering="at")
+    @admin.display(description=_("At"), ordering="at")
     def when(self, obj):
         return date_format(timezone.localtime(obj.at), "SHORT_DATETIME_FORMAT")
 
-    @admin.display(description="Lead", ordering="lead")
+    @admin.display(description=_("Lead"), ordering="lead")
     def lead_link(self, obj):
         lead = obj.lead
         label = f"{lead.first_name} {lead.last_name}".strip() or lead.email or lead.external_id
         url = reverse("admin:handoff_lead_change", args=[obj.lead_id])
         return format_html('<a href="{}">{}</a>', url, label)
 
-    @admin.display(description="By")
+    @admin.display(description=_("By"))
     def by(self, obj):
         return _actor(obj)
 
@@ -327,7 +331,7 @@ class SlaAgreementAdmin(AuditHistoryAdmin, admin.ModelAdmin):
         "sales_signoff_at", "effective_at", "created_by", "created_at",
     ]  # fmt: skip
 
-    @admin.display(boolean=True, description="in force")
+    @admin.display(boolean=True, description=_("in force"))
     def in_force(self, obj):
         return obj.effective_at is not None
 
@@ -356,22 +360,30 @@ class SlaAgreementAdmin(AuditHistoryAdmin, admin.ModelAdmin):
     def get_exclude(self, request, obj=None):
         return [] if obj else ["version"]
 
-    @admin.action(description="Sign off the selected agreements (as your side)")
+    @admin.action(description=_("Sign off the selected agreements (as your side)"))
     def sign_off(self, request, queryset):
         for agreement in queryset:
             try:
                 signed = agreement_sign_off(agreement=agreement, actor=request.user)
             except AgreementError as exc:
                 self.message_user(request, f"{agreement}: {exc}", messages.ERROR)
+                continue
+            if signed.effective_at:
+                message = gettext("{agreement} signed off: now in force.")
             else:
-                state = "now in force" if signed.effective_at else "waiting for the other side"
-                self.message_user(request, f"{agreement} signed off: {state}.")
+                message = gettext("{agreement} signed off: waiting for the other side.")
+            self.message_user(request, message.format(agreement=agreement))
 
-    @admin.action(description="Start a new version from the selected agreement")
+    @admin.action(description=_("Start a new version from the selected agreement"))
     def revise(self, request, queryset):
         for agreement in queryset:
             draft = agreement_revise(agreement=agreement, actor=request.user)
-            self.message_user(request, f"Draft {draft} created: edit it, then both sides sign.")
+            self.message_user(
+                request,
+                gettext("Draft {draft} created: edit it, then both sides sign.").format(
+                    draft=draft
+                ),
+            )
 
 
 @admin.register(RoutingRule)
@@ -386,7 +398,7 @@ class RoutingRuleAdmin(AuditHistoryAdmin, admin.ModelAdmin):
     fieldsets = [
         (None, {"fields": ["handoff", "name", "position", "active"]}),
         (
-            "Conditions (empty matches everything)",
+            _("Conditions (empty matches everything)"),
             {
                 "fields": [
                     "countries", "regions", "industries", "sources", "campaigns",
@@ -394,10 +406,10 @@ class RoutingRuleAdmin(AuditHistoryAdmin, admin.ModelAdmin):
                 ]
             },
         ),
-        ("Target", {"fields": ["strategy", "target_user", "target_team", "virtual_time"]}),
+        (_("Target"), {"fields": ["strategy", "target_user", "target_team", "virtual_time"]}),
     ]  # fmt: skip
 
-    @admin.display(description="target")
+    @admin.display(description=_("target"))
     def target(self, obj):
         return obj.target_user if obj.strategy == "user" else obj.target_team
 
@@ -414,14 +426,14 @@ class RoutingRuleAdmin(AuditHistoryAdmin, admin.ModelAdmin):
         lead_id, handoff_key = request.GET.get("lead", ""), request.GET.get("handoff", "")
         if lead_id and handoff_key:
             if not lead_id.isdigit():
-                self.message_user(request, "The lead id is a number.", messages.ERROR)
+                self.message_user(request, gettext("The lead id is a number."), messages.ERROR)
             else:
                 lead = get_object_or_404(Lead, pk=lead_id)
                 handoff = get_object_or_404(HandoffPair, key=handoff_key)
                 decision = routing_decide(lead=lead, handoff=handoff).as_dict()
         context = {
             **self.admin_site.each_context(request),
-            "title": "Simulate routing",
+            "title": gettext("Simulate routing"),
             "opts": self.model._meta,
             "handoffs": handoffs,
             "lead": lead,
@@ -473,12 +485,12 @@ class OfferAdmin(ReadOnlyMixin, admin.ModelAdmin):
     exclude = ["routing"]
     readonly_fields = ["routing_explained"]
 
-    @admin.display(description="lead", ordering="lead__email")
+    @admin.display(description=_("lead"), ordering="lead__email")
     def lead_link(self, obj):
         url = reverse("admin:handoff_lead_change", args=[obj.lead_id])
         return format_html('<a href="{}">{}</a>', url, obj.lead)
 
-    @admin.display(description="why it went where it went")
+    @admin.display(description=_("why it went where it went"))
     def routing_explained(self, obj):
         return render_to_string("admin/handoff/offer/routing.html", {"decisions": obj.routing})
 

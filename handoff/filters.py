@@ -1,6 +1,7 @@
 """Filters of the lead list (API)."""
 
 import django_filters
+from django.utils.translation import gettext_lazy as _
 
 from funnel.filters import UtcDateTimeFilter, search_words
 from handoff.models import Lead
@@ -18,7 +19,7 @@ class LeadFilter(django_filters.FilterSet):
     created_after = UtcDateTimeFilter(field_name="created_at", lookup_expr="gte")
     created_before = UtcDateTimeFilter(field_name="created_at", lookup_expr="lt")
     updated_after = UtcDateTimeFilter(field_name="updated_at", lookup_expr="gte")
-    q = django_filters.CharFilter(method="filter_search", label="Search name, email, company")
+    q = django_filters.CharFilter(method="filter_search", label=_("Search name, email, company"))
 
     class Meta:
         model = Lead

@@ -2,9 +2,13 @@
 action is one service call."""
 
 import datetime
+import functools
+import zoneinfo
 
 from django import forms
+from django.conf import settings
 from django.core.validators import MinValueValidator
+from django.utils.translation import gettext, gettext_noop, pgettext_lazy
 from django.utils.translation import gettext_lazy as _
 
 from funnel.forms import COUNTRY_CODE_INVALID, COUNTRY_CODE_PATTERN
@@ -20,7 +24,7 @@ DISPOSITION_PURPOSES = [
 ]
 
 
-def reason_choices(*purposes: str, prompt: str = "Reason…") -> list[tuple[str, str]]:
+def reason_choices(*purposes: str, prompt: str = _("Reason…")) -> list[tuple[str, str]]:
     reasons = ReasonCode.objects.filter(purpose__in=purposes, active=True)
     return [("", prompt)] + [(f"{r.purpose}:{r.code}", r.label) for r in reasons]
 
@@ -32,16 +36,20 @@ def reason_from_choice(value: str) -> ReasonCode | None:
     return ReasonCode.objects.filter(purpose=purpose, code=code, active=True).first()
 
 
-REJECT_REASON_NEEDED = "Choose a reason to reject."
+REJECT_REASON_NEEDED = _("Choose a reason to reject.")
 
 
 class RejectForm(forms.Form):
-    reason = forms.ChoiceField(choices=(), error_messages={"required": REJECT_REASON_NEEDED})
-    note = forms.CharField(required=False, max_length=2000)
+    reason = forms.ChoiceField(
+        choices=(), label=_("Reason"), error_messages={"required": REJECT_REASON_NEEDED}
+    )
+    note = forms.CharField(required=False, max_length=2000, label=_("Note"))
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["reason"].choices = reason_choices(ReasonPurpose.REJECT, prompt="Why reject?")
+        self.fields["reason"].choices = reason_choices(
+            ReasonPurpose.REJECT, prompt=_("Why reject?")
+        )
 
     def clean_reason(self):
         reason = reason_from_choice(self.cleaned_data["reason"])
@@ -51,17 +59,25 @@ class RejectForm(forms.Form):
 
 
 class TouchForm(forms.Form):
-    kind = forms.ChoiceField(choices=Touch.Kind.choices)
-    outcome = forms.ChoiceField(choices=[("", "Outcome…"), *Touch.Outcome.choices], required=False)
-    note = forms.CharField(required=False, max_length=2000)
-    next_step = forms.CharField(required=False, max_length=200)
-    next_step_due = forms.DateField(required=False, label="Next step by")
+    # Translators: the kind of a touch (a contact with a lead): call, email, meeting, social.
+    kind = forms.ChoiceField(choices=Touch.Kind.choices, label=pgettext_lazy("touch", "Kind"))
+    outcome = forms.ChoiceField(
+        choices=[("", _("Outcome…")), *Touch.Outcome.choices],
+        required=False,
+        # Translators: the outcome of a touch (a contact with a lead): connected, no answer…
+        label=pgettext_lazy("touch", "Outcome"),
+    )
+    note = forms.CharField(required=False, max_length=2000, label=_("Note"))
+    next_step = forms.CharField(required=False, max_length=200, label=_("Next step"))
+    next_step_due = forms.DateField(required=False, label=_("Next step by"))
 
 
 class AssignForm(forms.Form):
     """A manager hands a lead to a member of the team it is offered to."""
 
-    assignee = forms.ModelChoiceField(queryset=User.objects.none(), empty_label="Hand to…")
+    assignee = forms.ModelChoiceField(
+        queryset=User.objects.none(), label=_("Assignee"), empty_label=_("Hand to…")
+    )
 
     def __init__(self, *args, team_id: int | None = None, **kwargs):
         super().__init__(*args, **kwargs)
@@ -71,13 +87,17 @@ class AssignForm(forms.Form):
 
 
 class DispositionForm(forms.Form):
-    disposition = forms.ChoiceField(choices=Disposition.Kind.choices)
-    reason = forms.ChoiceField(choices=(), required=False)
+    disposition = forms.ChoiceField(choices=Disposition.Kind.choices, label=_("Disposition"))
+    reason = forms.ChoiceField(choices=(), required=False, label=_("Reason"))
     amount = forms.DecimalField(
-        required=False, max_digits=14, decimal_places=2, validators=[MinValueValidator(0)]
+        required=False,
+        max_digits=14,
+        decimal_places=2,
+        validators=[MinValueValidator(0)],
+        label=_("Amount"),
     )
-    competitor = forms.CharField(required=False, max_length=200)
-    note = forms.CharField(required=False, max_length=2000)
+    competitor = forms.CharField(required=False, max_length=200, label=_("Competitor"))
+    note = forms.CharField(required=False, max_length=2000, label=_("Note"))
 
     def __init__(self, *args, dispositions: list[str] | None = None, **kwargs):
         super().__init__(*args, **kwargs)
@@ -93,10 +113,10 @@ class DispositionForm(forms.Form):
 
 # --- the lead admin ------------------------------------------------------------------------
 
-LEAD_EMAIL_OR_EXTERNAL_ID = "Give an email address or an external id."
-LEAD_EMAIL_TAKEN = "Another lead already has this email address."
-LEAD_EXTERNAL_ID_TAKEN = "Another lead already has this external id."
-LEAD_NO_ENTRY_STAGE = "Your role may not create leads: no stage lets it add new leads."
+LEAD_EMAIL_OR_EXTERNAL_ID = _("Give an email address or an external id.")
+LEAD_EMAIL_TAKEN = _("Another lead already has this email address.")
+LEAD_EXTERNAL_ID_TAKEN = _("Another lead already has this external id.")
+LEAD_NO_ENTRY_STAGE = _("Your role may not create leads: no stage lets it add new leads.")
 
 
 class LeadForm(forms.ModelForm):
@@ -109,7 +129,7 @@ class LeadForm(forms.ModelForm):
     class Meta:
         model = Lead
         fields = (*sorted(LEAD_FIELDS), "owner")
-        help_texts = {"country": "Two-letter ISO 3166 code, e.g. DE."}
+        help_texts = {"country": _("Two-letter ISO 3166 code, e.g. DE.")}
 
     def clean_country(self):
         value = (self.cleaned_data.get("country") or "").strip().upper()
@@ -149,13 +169,14 @@ class LeadAddForm(LeadForm):
     actor = None
     entry_stage = forms.ModelChoiceField(
         queryset=Stage.objects.none(),
-        label="Starts in stage",
-        help_text="The stages your role may add new leads to.",
+        label=_("Starts in stage"),
+        help_text=_("The stages your role may add new leads to."),
     )
     note = forms.CharField(
         required=False,
         widget=forms.Textarea(attrs={"rows": 2}),
-        help_text="Stored on the lead's first history entry.",
+        label=_("Note"),
+        help_text=_("Stored on the lead's first history entry."),
     )
 
     def __init__(self, *args, **kwargs):
@@ -174,11 +195,35 @@ class LeadAddForm(LeadForm):
         return {name: value for name, value in self.cleaned_data.items() if name in LEAD_FIELDS}
 
 
-# --- the preferences page (/me/): time away, each kind's delivery ------------------------
+# --- the preferences page (/me/): time away, each kind's delivery, language, time zone -----
 
-AWAY_UNTIL_PAST = "Your last day away cannot be before today."
-AWAY_UNTIL_BEFORE_FROM = "Your last day away cannot be before your first."
-AWAY_UNTIL_MISSING = "Choose your last day away too, or clear the first day if you are not away."
+# Marked for translation and translated where the form adds them (gettext), so that the
+# constants stay plain English strings that tests can look for in a page.
+AWAY_UNTIL_PAST = gettext_noop("Your last day away cannot be before today.")
+AWAY_UNTIL_BEFORE_FROM = gettext_noop("Your last day away cannot be before your first.")
+AWAY_UNTIL_MISSING = gettext_noop(
+    "Choose your last day away too, or clear the first day if you are not away."
+)
+TIME_ZONE_UNKNOWN = _("“%(value)s” is not a time zone we know: choose one from the list.")
+# Not places: the system's alias of its own clock and tzdata's placeholder zone.
+NOT_TIME_ZONES = frozenset({"localtime", "Factory"})
+
+
+@functools.cache
+def time_zone_names() -> tuple[str, ...]:
+    """The IANA time zones a user may choose, sorted (read once per process)."""
+    return tuple(sorted(zoneinfo.available_timezones() - NOT_TIME_ZONES))
+
+
+def language_choices() -> list[tuple[str, str]]:
+    """Blank (the browser's language), then each language named in its own language."""
+    return [("", gettext("As my browser asks")), *settings.LANGUAGES]
+
+
+def time_zone_choices() -> list[tuple[str, str]]:
+    """Blank (the site's TIME_ZONE, named), then every IANA zone."""
+    site = gettext("The site's time zone (%(zone)s)") % {"zone": settings.TIME_ZONE}
+    return [("", site), *((name, name) for name in time_zone_names())]
 
 
 def _date_input(**attrs) -> forms.DateInput:
@@ -188,20 +233,33 @@ def _date_input(**attrs) -> forms.DateInput:
 
 class PreferencesForm(forms.Form):
     away_from = forms.DateField(
-        required=False, label="First day away", help_text="Empty: from today."
+        required=False, label=_("First day away"), help_text=_("Empty: from today.")
     )
     away_until = forms.DateField(
-        required=False, label="Last day away", help_text="Empty: you are not away."
+        required=False, label=_("Last day away"), help_text=_("Empty: you are not away.")
     )
     # "I'm back" (a checkbox, so Enter in a date field still means Save): ends time away
     # whatever the dates say.
     away_end = forms.BooleanField(required=False)
+    # Blank: pages follow the browser (email, the site's LANGUAGE_CODE) and times the site's
+    # TIME_ZONE (leadflow/locale.py). The choices are set per form, in the page's language.
+    language = forms.ChoiceField(
+        required=False,
+        label=_("Language"),
+    )
+    time_zone = forms.ChoiceField(
+        required=False,
+        label=_("Time zone"),
+        error_messages={"invalid_choice": TIME_ZONE_UNKNOWN},
+    )
 
     def __init__(self, *args, today: datetime.date, **kwargs):
         super().__init__(*args, **kwargs)
         self.today = today
         self.fields["away_from"].widget = _date_input()
         self.fields["away_until"].widget = _date_input(min=today.isoformat())
+        self.fields["language"].choices = language_choices()
+        self.fields["time_zone"].choices = time_zone_choices()
         for kind, label in Notification.Kind.choices:
             self.fields[f"delivery_{kind}"] = forms.ChoiceField(
                 label=label, choices=NotificationDelivery.choices
@@ -222,12 +280,12 @@ class PreferencesForm(forms.Form):
             # A first day just typed with no last one is a slip; clearing the last day, with
             # the old first one left in the form, means "back now".
             if first and "away_from" in self.changed_data:
-                self.add_error("away_until", AWAY_UNTIL_MISSING)
+                self.add_error("away_until", gettext(AWAY_UNTIL_MISSING))
             data["away_from"] = None
         elif last < self.today:
-            self.add_error("away_until", AWAY_UNTIL_PAST)
+            self.add_error("away_until", gettext(AWAY_UNTIL_PAST))
         elif first and last < first:
-            self.add_error("away_until", AWAY_UNTIL_BEFORE_FROM)
+            self.add_error("away_until", gettext(AWAY_UNTIL_BEFORE_FROM))
         return data
 
     def delivery_fields(self) -> list[forms.BoundField]:
@@ -238,9 +296,12 @@ class PreferencesForm(forms.Form):
         return {kind: self.cleaned_data[f"delivery_{kind}"] for kind in Notification.Kind.values}
 
     @staticmethod
-    def initial_for(account, deliveries: dict[str, str]) -> dict:
-        """The form as saved: time away only while it still means something."""
+    def initial_for(account, deliveries: dict[str, str], user=None) -> dict:
+        """The form as saved: time away only while it still means something; the user's
+        language and time zone."""
         initial = {f"delivery_{kind}": delivery for kind, delivery in deliveries.items()}
+        if user is not None:
+            initial.update(language=user.language, time_zone=user.time_zone)
         if not account.away_over:
             initial.update(away_from=account.away_from, away_until=account.away_until)
         return initial

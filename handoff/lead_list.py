@@ -24,6 +24,7 @@ from django.http import QueryDict
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from funnel.filters import search_words
 from funnel.models import Campaign, HandoffPair, Role, Stage, Team, User
@@ -74,6 +75,14 @@ DECISIONS = {
     "withdrawn": Q(status=OfferStatus.WITHDRAWN),
     # Neither decided nor withdrawn: the handoff report's "pending".
     "pending": Q(status=OfferStatus.PENDING),
+}
+# How the decision filter's select names each (the values are the contract's keys).
+DECISION_LABELS = {
+    "accepted": pgettext_lazy("offer decision", "accepted"),
+    "rejected": pgettext_lazy("offer decision", "rejected"),
+    "expired": pgettext_lazy("offer decision", "expired"),
+    "withdrawn": pgettext_lazy("offer decision", "withdrawn"),
+    "pending": pgettext_lazy("offer decision", "pending"),
 }
 # Parameters that only say how to show the set, not which leads are in it.
 NOT_FILTERS = ("sort", "after", "view", "count")
@@ -217,7 +226,7 @@ class LeadListFilter(django_filters.FilterSet):
     offered_after = WindowDay(label=_("Offered from"))
     offered_before = WindowDay(label=_("Offered before"))
     decision = django_filters.ChoiceFilter(
-        choices=[(key, key) for key in DECISIONS],
+        choices=[(key, DECISION_LABELS[key]) for key in DECISIONS],
         method="filter_none",
         label=_("Decision"),
         empty_label=_("Any decision"),

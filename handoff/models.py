@@ -15,10 +15,11 @@ from django.db import models
 from django.db.models import Q
 from django.db.models.functions import Lower, Trim
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 
 from funnel.models import Campaign, HandoffPair, ReasonCode, Stage, Team
 
-WARNING_TOO_LONG = "The warning must come before the due time: warn_before_hours < {hours}."
+WARNING_TOO_LONG = _("The warning must come before the due time: warn_before_hours < {hours}.")
 
 
 class Lead(models.Model):
@@ -28,7 +29,7 @@ class Lead(models.Model):
     phone = models.CharField(max_length=50, blank=True)
     company = models.CharField(max_length=200, blank=True)
     title = models.CharField(max_length=200, blank=True)
-    country = models.CharField(max_length=2, blank=True, help_text="ISO 3166 alpha-2.")
+    country = models.CharField(max_length=2, blank=True, help_text=_("ISO 3166 alpha-2."))
     region = models.CharField(max_length=100, blank=True)
     city = models.CharField(max_length=100, blank=True)
     industry = models.CharField(max_length=100, blank=True)
@@ -39,7 +40,10 @@ class Lead(models.Model):
     )
     # NULL, not "", for no id: the unique constraint covers only leads that have one.
     external_id = models.CharField(  # noqa: DJ001
-        max_length=100, null=True, blank=True, help_text="Id in the marketing automation platform."
+        max_length=100,
+        null=True,
+        blank=True,
+        help_text=_("Id in the marketing automation platform."),
     )
     crm_id = models.CharField(max_length=100, blank=True)
     score = models.IntegerField(default=0)
@@ -158,64 +162,95 @@ class StageTransition(models.Model):
 
 
 class BreachAction(models.TextChoices):
-    REMIND = "remind", "Remind the assignee"
-    ESCALATE = "escalate", "Escalate to the team manager"
-    REROUTE = "reroute", "Re-route to another rep"
-    RECYCLE = "recycle", "Recycle to marketing (SLA expired)"
+    REMIND = "remind", _("Remind the assignee")
+    ESCALATE = "escalate", _("Escalate to the team manager")
+    REROUTE = "reroute", _("Re-route to another rep")
+    RECYCLE = "recycle", _("Recycle to marketing (SLA expired)")
 
 
 class SlaClock(models.TextChoices):
-    ACCEPT = "accept", "Accept or reject"
-    FIRST_TOUCH = "first_touch", "First touch"
-    TOUCHES = "touches", "Minimum touches"
-    WORK = "work", "Working time limit"
+    ACCEPT = "accept", _("Accept or reject")
+    FIRST_TOUCH = "first_touch", _("First touch")
+    TOUCHES = "touches", _("Minimum touches")
+    WORK = "work", _("Working time limit")
 
 
 class SlaAgreement(models.Model):
     """Versioned terms of one handoff, in force once a marketing and a sales leader sign off."""
 
-    handoff = models.ForeignKey(HandoffPair, on_delete=models.PROTECT, related_name="agreements")
-    version = models.PositiveIntegerField()
-    criteria = models.TextField("qualification criteria", blank=True)
+    handoff = models.ForeignKey(
+        HandoffPair, verbose_name=_("handoff"), on_delete=models.PROTECT, related_name="agreements"
+    )
+    version = models.PositiveIntegerField(verbose_name=_("version"))
+    criteria = models.TextField(_("qualification criteria"), blank=True)
     accept_within_hours = models.DecimalField(
+        verbose_name=_("accept within hours"),
         max_digits=6, decimal_places=2, validators=[MinValueValidator(Decimal("0.25"))],
-        help_text="Working hours to accept or reject.",
+        help_text=_("Working hours to accept or reject."),
     )  # fmt: skip
     first_touch_within_hours = models.DecimalField(
+        verbose_name=_("first touch within hours"),
         max_digits=6, decimal_places=2, validators=[MinValueValidator(Decimal("0.25"))],
-        help_text="Working hours from the offer to the first touch.",
+        help_text=_("Working hours from the offer to the first touch."),
     )  # fmt: skip
-    min_touches = models.PositiveIntegerField(default=3)
+    min_touches = models.PositiveIntegerField(verbose_name=_("min touches"), default=3)
     touches_within_days = models.PositiveIntegerField(
-        default=10, validators=[MinValueValidator(1)], help_text="Calendar days."
+        verbose_name=_("touches within days"),
+        default=10,
+        validators=[MinValueValidator(1)],
+        help_text=_("Calendar days."),
     )
     work_within_days = models.PositiveIntegerField(
+        verbose_name=_("work within days"),
         default=30,
         validators=[MinValueValidator(1)],
-        help_text="Calendar days from the offer to a disposition.",
+        help_text=_("Calendar days from the offer to a disposition."),
     )
     warn_before_hours = models.DecimalField(
+        verbose_name=_("warn before hours"),
         max_digits=6, decimal_places=2, default=Decimal(2), validators=[MinValueValidator(0)],
-        help_text="Working hours before a due time to warn the assignee; 0 for no warning.",
+        help_text=_("Working hours before a due time to warn the assignee; 0 for no warning."),
     )  # fmt: skip
-    created_at = models.DateTimeField(default=timezone.now)
+    created_at = models.DateTimeField(verbose_name=_("created at"), default=timezone.now)
     created_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("created by"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
     )
     marketing_signoff_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("marketing signoff by"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
     )
-    marketing_signoff_at = models.DateTimeField(null=True, blank=True)
+    marketing_signoff_at = models.DateTimeField(
+        verbose_name=_("marketing signoff at"), null=True, blank=True
+    )
     sales_signoff_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("sales signoff by"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
     )
-    sales_signoff_at = models.DateTimeField(null=True, blank=True)
+    sales_signoff_at = models.DateTimeField(
+        verbose_name=_("sales signoff at"), null=True, blank=True
+    )
     # Set when the second sign-off lands; the newest effective version is in force.
-    effective_at = models.DateTimeField(null=True, blank=True, db_index=True)
+    effective_at = models.DateTimeField(
+        verbose_name=_("effective at"), null=True, blank=True, db_index=True
+    )
 
     class Meta:
         ordering = ["handoff", "-version"]
-        verbose_name = "SLA agreement"
+        verbose_name = _("SLA agreement")
+        verbose_name_plural = _("SLA agreements")
         constraints = [
             models.UniqueConstraint(fields=["handoff", "version"], name="agreement_unique_version"),
         ]
@@ -233,16 +268,23 @@ class SlaAgreement(models.Model):
 class SlaStep(models.Model):
     """One rung of an agreement's breach ladder: `after_hours` working hours past a due time."""
 
-    agreement = models.ForeignKey(SlaAgreement, on_delete=models.CASCADE, related_name="steps")
-    clock = models.CharField(max_length=20, choices=SlaClock.choices)
-    after_hours = models.DecimalField(
-        max_digits=6, decimal_places=2, default=Decimal(0), validators=[MinValueValidator(0)]
+    agreement = models.ForeignKey(
+        SlaAgreement, verbose_name=_("agreement"), on_delete=models.CASCADE, related_name="steps"
     )
-    action = models.CharField(max_length=20, choices=BreachAction.choices)
+    clock = models.CharField(verbose_name=_("clock"), max_length=20, choices=SlaClock.choices)
+    after_hours = models.DecimalField(
+        verbose_name=_("after hours"),
+        max_digits=6,
+        decimal_places=2,
+        default=Decimal(0),
+        validators=[MinValueValidator(0)],
+    )
+    action = models.CharField(verbose_name=_("action"), max_length=20, choices=BreachAction.choices)
 
     class Meta:
         ordering = ["clock", "after_hours"]
-        verbose_name = "SLA step"
+        verbose_name = _("SLA step")
+        verbose_name_plural = _("SLA steps")
         constraints = [
             models.UniqueConstraint(
                 fields=["agreement", "clock", "after_hours"], name="slastep_unique_rung"
@@ -254,10 +296,10 @@ class SlaStep(models.Model):
 
 
 class RoutingStrategy(models.TextChoices):
-    USER = "user", "A named user"
-    QUEUE = "queue", "Team queue (a point of contact assigns)"
-    WEIGHTED = "weighted", "Round-robin, weighted"
-    LEAST_OPEN = "least_open", "Round-robin, fewest open offers"
+    USER = "user", _("A named user")
+    QUEUE = "queue", _("Team queue (a point of contact assigns)")
+    WEIGHTED = "weighted", _("Round-robin, weighted")
+    LEAST_OPEN = "least_open", _("Round-robin, fewest open offers")
 
 
 class RoutingRule(models.Model):
@@ -266,31 +308,55 @@ class RoutingRule(models.Model):
     An empty condition matches everything.
     """
 
-    handoff = models.ForeignKey(HandoffPair, on_delete=models.CASCADE, related_name="rules")
-    position = models.PositiveIntegerField(default=0)
-    name = models.CharField(max_length=100)
-    active = models.BooleanField(default=True)
-    countries = models.JSONField(default=list, blank=True, help_text="ISO-2 codes.")
-    regions = models.JSONField(default=list, blank=True)
-    industries = models.JSONField(default=list, blank=True)
-    sources = models.JSONField(default=list, blank=True)
-    campaigns = models.ManyToManyField(Campaign, blank=True, related_name="+")
-    employees_min = models.PositiveIntegerField(null=True, blank=True)
-    employees_max = models.PositiveIntegerField(null=True, blank=True)
-    score_min = models.IntegerField(null=True, blank=True)
-    score_max = models.IntegerField(null=True, blank=True)
-    strategy = models.CharField(max_length=20, choices=RoutingStrategy.choices)
+    handoff = models.ForeignKey(
+        HandoffPair, verbose_name=_("handoff"), on_delete=models.CASCADE, related_name="rules"
+    )
+    position = models.PositiveIntegerField(verbose_name=_("position"), default=0)
+    name = models.CharField(verbose_name=_("name"), max_length=100)
+    active = models.BooleanField(verbose_name=_("active"), default=True)
+    countries = models.JSONField(
+        verbose_name=_("countries"), default=list, blank=True, help_text=_("ISO-2 codes.")
+    )
+    regions = models.JSONField(verbose_name=_("regions"), default=list, blank=True)
+    industries = models.JSONField(verbose_name=_("industries"), default=list, blank=True)
+    sources = models.JSONField(verbose_name=_("sources"), default=list, blank=True)
+    campaigns = models.ManyToManyField(
+        Campaign, verbose_name=_("campaigns"), blank=True, related_name="+"
+    )
+    employees_min = models.PositiveIntegerField(
+        verbose_name=_("employees min"), null=True, blank=True
+    )
+    employees_max = models.PositiveIntegerField(
+        verbose_name=_("employees max"), null=True, blank=True
+    )
+    score_min = models.IntegerField(verbose_name=_("score min"), null=True, blank=True)
+    score_max = models.IntegerField(verbose_name=_("score max"), null=True, blank=True)
+    strategy = models.CharField(
+        verbose_name=_("strategy"), max_length=20, choices=RoutingStrategy.choices
+    )
     target_user = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("target user"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
     )
     target_team = models.ForeignKey(
-        Team, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+        Team,
+        verbose_name=_("target team"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
     )
     # Round-robin clock: the start tag of the last pick (start-time fair queueing).
-    virtual_time = models.FloatField(default=0.0)
+    virtual_time = models.FloatField(verbose_name=_("virtual time"), default=0.0)
 
     class Meta:
         ordering = ["handoff", "position", "id"]
+        verbose_name = _("routing rule")
+        verbose_name_plural = _("routing rules")
         constraints = [
             models.CheckConstraint(
                 condition=(
@@ -309,16 +375,34 @@ class RepProfile(models.Model):
     """A member's routing settings: weight, caps and time away (set by the member at /me/)."""
 
     user = models.OneToOneField(
-        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="rep_profile"
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("user"),
+        on_delete=models.CASCADE,
+        related_name="rep_profile",
     )
-    weight = models.PositiveIntegerField(default=1, validators=[MinValueValidator(1)])
+    weight = models.PositiveIntegerField(
+        verbose_name=_("weight"), default=1, validators=[MinValueValidator(1)]
+    )
     max_open_offers = models.PositiveIntegerField(
-        null=True, blank=True, help_text="Pending offers at once; empty for no cap."
+        verbose_name=_("max open offers"),
+        null=True,
+        blank=True,
+        help_text=_("Pending offers at once; empty for no cap."),
     )
-    max_offers_per_day = models.PositiveIntegerField(null=True, blank=True)
-    away_from = models.DateField(null=True, blank=True)
-    away_until = models.DateField(null=True, blank=True, help_text="Last day away.")
-    accepts_routing = models.BooleanField(default=True, help_text="Takes part in round-robin.")
+    max_offers_per_day = models.PositiveIntegerField(
+        verbose_name=_("max offers per day"), null=True, blank=True
+    )
+    away_from = models.DateField(verbose_name=_("away from"), null=True, blank=True)
+    away_until = models.DateField(
+        verbose_name=_("away until"), null=True, blank=True, help_text=_("Last day away.")
+    )
+    accepts_routing = models.BooleanField(
+        verbose_name=_("accepts routing"), default=True, help_text=_("Takes part in round-robin.")
+    )
+
+    class Meta:
+        verbose_name = _("rep profile")
+        verbose_name_plural = _("rep profiles")
 
     def __str__(self):
         return f"{self.user} (weight {self.weight})"
@@ -342,11 +426,11 @@ class RotationState(models.Model):
 
 
 class OfferStatus(models.TextChoices):
-    PENDING = "pending", "Pending"
-    ACCEPTED = "accepted", "Accepted"
-    REJECTED = "rejected", "Rejected"
-    EXPIRED = "expired", "Expired"
-    WITHDRAWN = "withdrawn", "Withdrawn"
+    PENDING = "pending", _("Pending")
+    ACCEPTED = "accepted", _("Accepted")
+    REJECTED = "rejected", _("Rejected")
+    EXPIRED = "expired", _("Expired")
+    WITHDRAWN = "withdrawn", _("Withdrawn")
 
 
 class OfferQuerySet(models.QuerySet):
@@ -390,7 +474,7 @@ class Offer(models.Model):
     )
     routed_at = models.DateTimeField(null=True, blank=True)
     assigned_at = models.DateTimeField(null=True, blank=True)
-    routing = models.JSONField(default=list, blank=True, help_text="Each routing decision.")
+    routing = models.JSONField(default=list, blank=True, help_text=_("Each routing decision."))
     # Due times of the agreement's clocks; the sweep works from SlaTimer rows.
     accept_due_at = models.DateTimeField(null=True, blank=True)
     first_touch_due_at = models.DateTimeField(null=True, blank=True)
@@ -471,8 +555,8 @@ class SlaTimer(models.Model):
     """One scheduled SLA action of one offer. Fired or cancelled exactly once, by the sweep."""
 
     class Kind(models.TextChoices):
-        WARNING = "warning", "Warning"
-        BREACH = "breach", "Breach"
+        WARNING = "warning", _("Warning")
+        BREACH = "breach", _("Breach")
 
     offer = models.ForeignKey(Offer, on_delete=models.CASCADE, related_name="timers")
     clock = models.CharField(max_length=20, choices=SlaClock.choices)
@@ -486,7 +570,7 @@ class SlaTimer(models.Model):
 
     class Meta:
         ordering = ["due_at"]
-        verbose_name = "SLA timer"
+        verbose_name = _("SLA timer")
         indexes = [
             # The sweep's query: what is due and still waiting.
             # The sweep's order, so that it reads the first due timers and stops (no sort of all
@@ -504,20 +588,20 @@ class SlaTimer(models.Model):
 
 class Touch(models.Model):
     class Kind(models.TextChoices):
-        CALL = "call", "Call"
-        EMAIL = "email", "Email"
-        MEETING = "meeting", "Meeting"
-        SOCIAL = "social", "Social"
+        CALL = "call", _("Call")
+        EMAIL = "email", _("Email")
+        MEETING = "meeting", _("Meeting")
+        SOCIAL = "social", _("Social")
 
     class Outcome(models.TextChoices):
-        CONNECTED = "connected", "Connected"
-        LEFT_VOICEMAIL = "voicemail", "Left voicemail"
-        NO_ANSWER = "no_answer", "No answer"
-        SENT = "sent", "Sent"
-        REPLIED = "replied", "Replied"
-        BOUNCED = "bounced", "Bounced"
-        HELD = "held", "Meeting held"
-        NO_SHOW = "no_show", "No show"
+        CONNECTED = "connected", _("Connected")
+        LEFT_VOICEMAIL = "voicemail", _("Left voicemail")
+        NO_ANSWER = "no_answer", _("No answer")
+        SENT = "sent", _("Sent")
+        REPLIED = "replied", _("Replied")
+        BOUNCED = "bounced", _("Bounced")
+        HELD = "held", _("Meeting held")
+        NO_SHOW = "no_show", _("No show")
 
     lead = models.ForeignKey(Lead, on_delete=models.PROTECT, related_name="touches")
     offer = models.ForeignKey(
@@ -539,7 +623,7 @@ class Touch(models.Model):
 
     class Meta:
         ordering = ["at", "id"]
-        verbose_name_plural = "touches"
+        verbose_name_plural = _("touches")
         indexes = [models.Index(fields=["lead", "at"], name="touch_lead_at")]
 
     def __str__(self):
@@ -550,24 +634,24 @@ class Activity(models.Model):
     """Marketing activity: the lead's history that says why marketing thinks it is ready."""
 
     class Kind(models.TextChoices):
-        PAGE_VISIT = "page_visit", "Page visit"
-        FORM = "form", "Form fill"
-        EMAIL_OPEN = "email_open", "Email open"
-        EMAIL_CLICK = "email_click", "Email click"
-        EVENT = "event", "Event attended"
-        DOWNLOAD = "download", "Content download"
-        WEBINAR = "webinar", "Webinar attended"
+        PAGE_VISIT = "page_visit", _("Page visit")
+        FORM = "form", _("Form fill")
+        EMAIL_OPEN = "email_open", _("Email open")
+        EMAIL_CLICK = "email_click", _("Email click")
+        EVENT = "event", _("Event attended")
+        DOWNLOAD = "download", _("Content download")
+        WEBINAR = "webinar", _("Webinar attended")
 
     lead = models.ForeignKey(Lead, on_delete=models.PROTECT, related_name="activities")
     kind = models.CharField(max_length=20, choices=Kind.choices)
     at = models.DateTimeField()
     detail = models.JSONField(default=dict, blank=True)
-    points = models.IntegerField(default=0, help_text="Score added by scoring rules.")
+    points = models.IntegerField(default=0, help_text=_("Score added by scoring rules."))
     recorded_at = models.DateTimeField(default=timezone.now)
 
     class Meta:
         ordering = ["at", "id"]
-        verbose_name_plural = "activities"
+        verbose_name_plural = _("activities")
         indexes = [models.Index(fields=["lead", "at"], name="activity_lead_at")]
 
     def __str__(self):
@@ -577,16 +661,21 @@ class Activity(models.Model):
 class ScoringRule(models.Model):
     """Points an activity adds to a lead's score; `contains` narrows it by the activity's detail."""
 
-    name = models.CharField(max_length=100)
-    kind = models.CharField(max_length=20, choices=Activity.Kind.choices)
+    name = models.CharField(verbose_name=_("name"), max_length=100)
+    kind = models.CharField(verbose_name=_("kind"), max_length=20, choices=Activity.Kind.choices)
     contains = models.CharField(
-        max_length=200, blank=True, help_text="Only when the detail mentions this (e.g. /pricing)."
+        verbose_name=_("contains"),
+        max_length=200,
+        blank=True,
+        help_text=_("Only when the detail mentions this (e.g. /pricing)."),
     )
-    points = models.IntegerField()
-    active = models.BooleanField(default=True)
+    points = models.IntegerField(verbose_name=_("points"))
+    active = models.BooleanField(verbose_name=_("active"), default=True)
 
     class Meta:
         ordering = ["kind", "name"]
+        verbose_name = _("scoring rule")
+        verbose_name_plural = _("scoring rules")
 
     def __str__(self):
         return f"{self.name} ({self.points:+d})"
@@ -596,12 +685,12 @@ class Disposition(models.Model):
     """What the holder of a lead decided about it: the rep's pipeline record."""
 
     class Kind(models.TextChoices):
-        QUALIFIED = "qualified", "Qualified"
-        RECYCLE = "recycle", "Recycle"
-        JUNK = "junk", "Junk"
-        UNABLE_TO_REACH = "unable_to_reach", "Unable to reach"
-        WON = "won", "Won"
-        LOST = "lost", "Lost"
+        QUALIFIED = "qualified", _("Qualified")
+        RECYCLE = "recycle", _("Recycle")
+        JUNK = "junk", _("Junk")
+        UNABLE_TO_REACH = "unable_to_reach", _("Unable to reach")
+        WON = "won", _("Won")
+        LOST = "lost", _("Lost")
 
     lead = models.ForeignKey(Lead, on_delete=models.PROTECT, related_name="dispositions")
     offer = models.ForeignKey(
@@ -638,20 +727,20 @@ class Disposition(models.Model):
 
 
 class NotificationDelivery(models.TextChoices):
-    EMAIL = "email", "Email each"
-    DIGEST = "digest", "Daily digest"
-    NONE = "none", "In the app only"
+    EMAIL = "email", _("Email each")
+    DIGEST = "digest", _("Daily digest")
+    NONE = "none", _("In the app only")
 
 
 class Notification(models.Model):
     class Kind(models.TextChoices):
-        ASSIGNED = "assigned", "New lead assigned"
-        QUEUED = "queued", "New lead in your queue"
-        SLA_WARNING = "sla_warning", "SLA warning"
-        SLA_BREACH = "sla_breach", "SLA breached"
-        ESCALATION = "escalation", "Escalation"
-        REROUTED = "rerouted", "Lead re-routed"
-        RECYCLED = "recycled", "Lead recycled"
+        ASSIGNED = "assigned", _("New lead assigned")
+        QUEUED = "queued", _("New lead in your queue")
+        SLA_WARNING = "sla_warning", _("SLA warning")
+        SLA_BREACH = "sla_breach", _("SLA breached")
+        ESCALATION = "escalation", _("Escalation")
+        REROUTED = "rerouted", _("Lead re-routed")
+        RECYCLED = "recycled", _("Lead recycled")
 
     user = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="notifications"
@@ -737,33 +826,35 @@ class LeadImport(models.Model):
     in the background; its per-row results are kept so nothing is dropped silently."""
 
     class Status(models.TextChoices):
-        MAPPING = "mapping", "Waiting for its columns to be mapped"
-        QUEUED = "queued", "Queued"
-        RUNNING = "running", "Running"
-        DONE = "done", "Done"
-        FAILED = "failed", "Failed"
+        MAPPING = "mapping", _("Waiting for its columns to be mapped")
+        QUEUED = "queued", _("Queued")
+        RUNNING = "running", _("Running")
+        DONE = "done", _("Done")
+        FAILED = "failed", _("Failed")
 
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="lead_imports"
     )
     created_at = models.DateTimeField(auto_now_add=True)
     file_name = models.CharField(max_length=255)
-    content = models.TextField(help_text="The uploaded file, decoded.")
-    columns = models.JSONField(default=list, help_text="The file's header row.")
-    mapping = models.JSONField(default=dict, help_text="Lead field for each mapped column.")
+    content = models.TextField(help_text=_("The uploaded file, decoded."))
+    columns = models.JSONField(default=list, help_text=_("The file's header row."))
+    mapping = models.JSONField(default=dict, help_text=_("Lead field for each mapped column."))
     status = models.CharField(max_length=10, choices=Status.choices, default=Status.MAPPING)
     total_rows = models.PositiveIntegerField(default=0)
     processed_rows = models.PositiveIntegerField(default=0)
-    counts = models.JSONField(default=dict, help_text="Rows by result: created, updated, …")
-    errors = models.JSONField(default=list, help_text="[{row, errors}] for each refused row.")
+    counts = models.JSONField(default=dict, help_text=_("Rows by result: created, updated, …"))
+    errors = models.JSONField(default=list, help_text=_("[{row, errors}] for each refused row."))
     failure = models.TextField(blank=True)
     started_at = models.DateTimeField(null=True, blank=True)
     finished_at = models.DateTimeField(null=True, blank=True)
     progressed_at = models.DateTimeField(
         null=True,
         blank=True,
-        help_text="When it was queued or last saved a chunk: the safety net re-enqueues an "
-        "import silent for too long.",
+        help_text=_(
+            "When it was queued or last saved a chunk: the safety net re-enqueues an "
+            "import silent for too long."
+        ),
     )
 
     class Meta:

@@ -53,19 +53,19 @@ def lead_visible(user: User) -> QuerySet[Lead]:
     role = user.effective_role
     if role in SEES_ALL:
         return leads
-    # The ids come from a UNION of indexed reads (owner, the offer's assignee or queue), not an
-    # OR over every lead: an OR of EXISTS is a sequential scan whose cost estimate (millions)
-    # also wakes PostgreSQL's JIT compiler, about 0.5 s on each rep's lead list at 100k leads.
     pending = Offer.objects.filter(status=OfferStatus.PENDING).order_by()
     if role == Role.MANAGER and user.team_id:
+        # A team's leads are a good share of all: an OR of small hashed subqueries lets a list
+        # walk its sort index and stop at the page's 51st (5 ms at 100k leads; the UNION below
+        # first collects every team lead, 90 ms).
         team = user.team_id
-        parts = [
-            Lead.objects.filter(team_id=team).order_by().values("pk"),
-            Lead.objects.filter(owner__team_id=team).order_by().values("pk"),
-            pending.filter(queue_id=team).values("lead_id"),
-            pending.filter(assignee__team_id=team).values("lead_id"),
-        ]
-        return leads.filter(pk__in=parts[0].union(*parts[1:], all=True))
+        members = User.objects.filter(team_id=team).order_by().values("pk")
+        offered = pending.filter(Q(queue_id=team) | Q(assignee__team_id=team)).values("lead_id")
+        return leads.filter(Q(team_id=team) | Q(owner__in=members) | Q(pk__in=offered))
+    # A rep's own leads are few: their ids come from a UNION of indexed reads (owner, the
+    # offer's assignee or queue), not an OR over every lead, which is a sequential scan whose
+    # cost estimate (millions) also wakes PostgreSQL's JIT compiler, about 0.5 s on each rep's
+    # lead list at 100k leads.
     parts = [
         Lead.objects.filter(owner=user).order_by().values("pk"),
         pending.filter(assignee=user).values("lead_id"),

@@ -6,6 +6,8 @@ from django import forms
 from django.contrib import admin
 from django.db.models import Count, Q
 from django.utils.html import format_html
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from funnel.admin import changelist_link
 from leadflow.audit import AuditHistoryAdmin
@@ -22,7 +24,7 @@ class WebhookSubscriptionForm(forms.ModelForm):
         choices=EventType.choices,
         required=False,
         widget=forms.CheckboxSelectMultiple,
-        help_text="None ticked: every event type.",
+        help_text=gettext_lazy("None ticked: every event type."),
     )
 
     class Meta:
@@ -67,17 +69,17 @@ class WebhookSubscriptionAdmin(AuditHistoryAdmin, admin.ModelAdmin):
             )
         )
 
-    @admin.display(description="Secret")
+    @admin.display(description=gettext_lazy("Secret"))
     def secret_masked(self, obj):
         if not obj.pk:
-            return "Generated when saved."
-        return "•••••••• (shown once when made; its owner may rotate it through the API)"
+            return _("Generated when saved.")
+        return "•••••••• " + _("(shown once when made; its owner may rotate it through the API)")
 
-    @admin.display(description="Events")
+    @admin.display(description=gettext_lazy("Events"))
     def event_list(self, obj):
-        return ", ".join(obj.events) or "All"
+        return ", ".join(obj.events) or _("All")
 
-    @admin.display(description="Pending", ordering="pending_total")
+    @admin.display(description=gettext_lazy("Pending"), ordering="pending_total")
     def pending(self, obj):
         return changelist_link(
             "integrations.webhookdelivery",
@@ -86,7 +88,7 @@ class WebhookSubscriptionAdmin(AuditHistoryAdmin, admin.ModelAdmin):
             status__exact=DeliveryStatus.PENDING,
         )
 
-    @admin.display(description="Dead-lettered", ordering="dead_total")
+    @admin.display(description=gettext_lazy("Dead-lettered"), ordering="dead_total")
     def dead(self, obj):
         return changelist_link(
             "integrations.webhookdelivery",
@@ -100,7 +102,7 @@ class WebhookAttemptInline(admin.TabularInline):
     model = WebhookAttempt
     fields = readonly_fields = ("at", "status_code", "error", "duration_ms")
     ordering = ("at", "id")
-    verbose_name_plural = "Attempts"
+    verbose_name_plural = gettext_lazy("Attempts")
     extra = 0
     can_delete = False
 
@@ -142,12 +144,13 @@ class WebhookDeliveryAdmin(admin.ModelAdmin):
     inlines = (WebhookAttemptInline,)
     actions = ("redeliver",)
 
-    @admin.display(description="Event data")
+    @admin.display(description=gettext_lazy("Event data"))
     def payload(self, obj):
         return format_html("<pre>{}</pre>", json.dumps(obj.event.data, indent=2))
 
     @admin.action(
-        description="Redeliver (queue again; the next sweep sends it)", permissions=["change"]
+        description=gettext_lazy("Redeliver (queue again; the next sweep sends it)"),
+        permissions=["change"],
     )
     def redeliver(self, request, queryset):
         queued = skipped = 0
@@ -159,7 +162,8 @@ class WebhookDeliveryAdmin(admin.ModelAdmin):
                 continue
             self.log_change(request, delivery, "Queued again for delivery.")
             queued += 1
-        self.message_user(request, f"{queued} queued again; {skipped} still pending, left as is.")
+        message = _("%(queued)s queued again; %(skipped)s still pending, left as is.")
+        self.message_user(request, message % {"queued": queued, "skipped": skipped})
 
     def has_add_permission(self, request):
         return False

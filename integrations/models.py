@@ -7,6 +7,7 @@ from django.conf import settings
 from django.db import models
 from django.db.models import Q
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 
 
 class EventType(models.TextChoices):
@@ -57,28 +58,35 @@ def webhook_secret() -> str:
 
 
 class WebhookSubscription(models.Model):
-    url = models.URLField(max_length=500)
-    events = models.JSONField(default=list, help_text="Event types; empty for all.")
-    secret = models.CharField(max_length=100, default=webhook_secret)
-    active = models.BooleanField(default=True)
-    description = models.CharField(max_length=200, blank=True)
-    owner = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="webhooks"
+    url = models.URLField(verbose_name=_("url"), max_length=500)
+    events = models.JSONField(
+        verbose_name=_("events"), default=list, help_text=_("Event types; empty for all.")
     )
-    created_at = models.DateTimeField(default=timezone.now)
+    secret = models.CharField(verbose_name=_("secret"), max_length=100, default=webhook_secret)
+    active = models.BooleanField(verbose_name=_("active"), default=True)
+    description = models.CharField(verbose_name=_("description"), max_length=200, blank=True)
+    owner = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("owner"),
+        on_delete=models.CASCADE,
+        related_name="webhooks",
+    )
+    created_at = models.DateTimeField(verbose_name=_("created at"), default=timezone.now)
 
     class Meta:
         db_table = "funnel_webhooksubscription"
         ordering = ["id"]
+        verbose_name = _("webhook subscription")
+        verbose_name_plural = _("webhook subscriptions")
 
     def __str__(self):
         return self.url
 
 
 class DeliveryStatus(models.TextChoices):
-    PENDING = "pending", "Pending"
-    DELIVERED = "delivered", "Delivered"
-    DEAD = "dead", "Dead-lettered"
+    PENDING = "pending", _("Pending")
+    DELIVERED = "delivered", _("Delivered")
+    DEAD = "dead", _("Dead-lettered")
 
 
 class WebhookDelivery(models.Model):
@@ -101,7 +109,7 @@ class WebhookDelivery(models.Model):
     class Meta:
         db_table = "funnel_webhookdelivery"
         ordering = ["-id"]
-        verbose_name_plural = "webhook deliveries"
+        verbose_name_plural = _("webhook deliveries")
         constraints = [
             models.UniqueConstraint(
                 fields=["subscription", "event"], name="delivery_once_per_subscriber"

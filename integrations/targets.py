@@ -15,11 +15,13 @@ import socket
 from urllib.parse import urlsplit
 
 from django.conf import settings
+from django.utils.translation import gettext_lazy as _
 
-TARGET_REFUSED = (
+# Translators: {kind} is a technical word left in English: loopback, private, link-local…
+TARGET_REFUSED = _(
     "{host} is at {address}, a {kind} address: webhooks are sent to public addresses only."
 )
-TARGET_NO_HOST = "A webhook URL needs a host."
+TARGET_NO_HOST = _("A webhook URL needs a host.")
 DEFAULT_PORTS = {"http": 80, "https": 443}
 # NAT64's well-known prefix (RFC 6052): the IPv4 address is in the last 32 bits.
 NAT64 = ipaddress.IPv6Network("64:ff9b::/96")
@@ -58,7 +60,7 @@ def target_addresses(host: str, port: int) -> list[str]:
     private targets), and socket.gaierror when the name does not resolve.
     """
     if not host:
-        raise TargetRefused(TARGET_NO_HOST)
+        raise TargetRefused(str(TARGET_NO_HOST))
     infos = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)
     addresses = list(dict.fromkeys(str(info[4][0]) for info in infos))
     if not settings.WEBHOOK_ALLOW_PRIVATE_TARGETS:

@@ -66,6 +66,7 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import Max, Min, Q, QuerySet
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 
 from funnel.models import Role, User
 from leadflow.errors import DomainError
@@ -90,12 +91,15 @@ DELIVERY_HEADER = "X-Leadflow-Delivery"
 USER_AGENT = "Leadflow-Webhooks/1"
 SCHEMES = ("http", "https")
 
-URL_SCHEME_REFUSED = "A webhook URL must start with http:// or https://."
-EVENTS_UNKNOWN = "Unknown event types: {unknown}. Known types: {known}."
-REDELIVER_PENDING = (
+URL_SCHEME_REFUSED = _("A webhook URL must start with http:// or https://.")
+EVENTS_UNKNOWN = _("Unknown event types: {unknown}. Known types: {known}.")
+REDELIVER_PENDING = _(
     "Delivery {id} is still pending: it is sent when due, without being queued again."
 )
-REDIRECT_NOT_FOLLOWED = "Redirected to {location}: redirects are not followed; update the URL."
+# A delivery's errors are stored (last_error, its attempts): they are written by the sender's
+# threads, which speak the installation's language (LANGUAGE_CODE), whoever reads them later.
+REDIRECT_NOT_FOLLOWED = _("Redirected to {location}: redirects are not followed; update the URL.")
+NO_ANSWER = _("No answer within {seconds} s.")
 
 # Longer than any sender lives (the tasks' hard time limits are 60 s): a live sender never
 # loses its claim, and a killed one's deliveries are sent again when it ends.
@@ -256,7 +260,7 @@ def webhook_subscription_update(
     """Change a subscription; a new secret signs every request from now on, retries included."""
     unknown = sorted(set(fields) - SUBSCRIPTION_FIELDS)
     if unknown:
-        raise ValidationError({name: "Unknown field." for name in unknown})
+        raise ValidationError({name: _("Unknown field.") for name in unknown})
     if "events" in fields:
         fields = {**fields, "events": webhook_events_clean(fields["events"])}
     current = WebhookSubscription.objects.select_for_update().get(pk=subscription.pk)
@@ -602,7 +606,7 @@ def _post(claimed: _Outgoing) -> _Outcome:
     started = time.monotonic()
     status_code, error = None, ""
     if urlsplit(claimed.url).scheme.lower() not in SCHEMES:  # urllib also opens file: and ftp:
-        return _Outcome(None, URL_SCHEME_REFUSED, 0)
+        return _Outcome(None, str(URL_SCHEME_REFUSED), 0)
     request = urllib.request.Request(
         claimed.url,
         data=claimed.body,
@@ -631,7 +635,7 @@ def _post(claimed: _Outgoing) -> _Outcome:
         if isinstance(reason, TargetRefused):
             return _Outcome(None, str(reason), int((time.monotonic() - started) * 1000), True)
         if isinstance(reason, TimeoutError):
-            error = f"No answer within {settings.WEBHOOK_TIMEOUT_SECONDS} s."
+            error = NO_ANSWER.format(seconds=settings.WEBHOOK_TIMEOUT_SECONDS)
         elif isinstance(reason, BaseException):
             error = f"{type(reason).__name__}: {reason}"[:ERROR_KEPT]
         else:

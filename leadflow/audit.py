@@ -201,6 +201,13 @@ def audit_entries(*targets: Model | type[Model] | QuerySet) -> QuerySet:
     )
 
 
+def audit_last_change() -> int:
+    """The id of the newest audit entry (0: none): it moves whenever any configuration changes,
+    so figures kept in a cache under it are recomputed after a change."""
+    newest = get_logentry_model().objects.order_by("-id").values_list("id", flat=True).first()
+    return newest or 0
+
+
 def audit_trail(*targets: Model | type[Model] | QuerySet, limit: int = 50) -> list[AuditRow]:
     """The changes recorded for `targets`, newest first, at most `limit` rows.
 

@@ -21,11 +21,12 @@ import psycopg
 from django.db import InterfaceError, OperationalError
 from django.http import HttpResponse, JsonResponse
 from django.template import loader
+from django.utils.translation import gettext_lazy as _
 
 logger = logging.getLogger(__name__)
 
 RETRY_AFTER_SECONDS = 10
-UNAVAILABLE = "The database is unavailable for a moment; nothing was saved. Try again shortly."
+UNAVAILABLE = _("The database is unavailable for a moment; nothing was saved. Try again shortly.")
 # SQLSTATEs of a server that is away (PostgreSQL, Appendix A): class 08 is "connection
 # exception"; 57P01-57P03 admin shutdown, crash shutdown, cannot connect now; 53300 too many
 # connections.

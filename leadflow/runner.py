@@ -25,7 +25,8 @@ def manage(*args: str) -> None:
 def prepare() -> str:
     """Migrate, install the funnel, the demo logins and data; returns the logins' table."""
     manage("migrate", "--noinput", "-v", "1")
-    manage("setup_funnel")
+    # FUNNEL_LANGUAGE=ru make run: the default funnel's names in Russian (first install only).
+    manage("setup_funnel", "--language", os.environ.get("FUNNEL_LANGUAGE", "en"))
     # Logins first, so the demo data gives them leads; their passwords are printed last.
     subprocess.run([PYTHON, "manage.py", "demo_users"], check=True, stdout=subprocess.DEVNULL)
     manage("seed_demo", "--if-empty")  # the first run only: never adds to real data

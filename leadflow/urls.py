@@ -1,13 +1,14 @@
 from django.contrib import admin
 from django.http import HttpResponsePermanentRedirect
 from django.urls import include, path, re_path
+from django.utils.translation import gettext_lazy as _
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 
 from leadflow.signin import SignInView
 
 admin.site.site_header = "Leadflow"
 admin.site.site_title = "Leadflow"
-admin.site.index_title = "Lead lifecycle administration"
+admin.site.index_title = _("Lead lifecycle administration")
 
 api_v1 = [
     path("", include("funnel.api.urls")),

@@ -1,6 +1,8 @@
 from django.contrib import admin
 from django.urls import reverse
 from django.utils.html import format_html
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from funnel.admin import ReadOnlyMixin
 from reporting.alerts import percent
@@ -18,21 +20,25 @@ class RatioWatchAdmin(admin.ModelAdmin):
     fieldsets = [
         (None, {"fields": ["name", "active"]}),
         (
-            "The ratio",
+            gettext_lazy("The ratio"),
             {
                 "fields": ["kind", "handoff", "from_stage", "to_stage"],
-                "description": "Acceptance: pick the handoff. Conversion: pick both stages (of "
-                "the leads entering the first in a week, the share that reach the second).",
+                "description": gettext_lazy(
+                    "Acceptance: pick the handoff. Conversion: pick both stages (of "
+                    "the leads entering the first in a week, the share that reach the second)."
+                ),
             },
         ),
         (
-            "When to alert",
+            gettext_lazy("When to alert"),
             {
                 "fields": ["target", "threshold", "min_volume"],
-                "description": "An alert is raised once per week when the week's ratio departs "
-                "from the target (a handoff's target rate unless set here) or from the mean of "
-                "the 8 weeks before by more than the threshold. To silence a handoff, untick "
-                "active rather than deleting its watch: setup_funnel reinstalls a missing one.",
+                "description": gettext_lazy(
+                    "An alert is raised once per week when the week's ratio departs "
+                    "from the target (a handoff's target rate unless set here) or from the mean of "
+                    "the 8 weeks before by more than the threshold. To silence a handoff, untick "
+                    "active rather than deleting its watch: setup_funnel reinstalls a missing one."
+                ),
             },
         ),
     ]
@@ -46,23 +52,23 @@ class RatioAlertAdmin(ReadOnlyMixin, admin.ModelAdmin):
     list_select_related = ["watch"]
     date_hierarchy = "week"
 
-    @admin.display(description="week", ordering="week")
+    @admin.display(description=gettext_lazy("week"), ordering="week")
     def iso_week(self, alert):
         return week_label(alert.week)
 
-    @admin.display(description="value", ordering="value")
+    @admin.display(description=gettext_lazy("value"), ordering="value")
     def value_shown(self, alert):
         return percent(alert.value)
 
-    @admin.display(description="target")
+    @admin.display(description=gettext_lazy("target"))
     def target_shown(self, alert):
         return percent(alert.target)
 
-    @admin.display(description="8-week mean")
+    @admin.display(description=gettext_lazy("8-week mean"))
     def baseline_shown(self, alert):
         return percent(alert.baseline)
 
-    @admin.display(description="drifted from")
+    @admin.display(description=gettext_lazy("drifted from"))
     def why(self, alert):
         return ", ".join(alert.reasons)
 
@@ -73,14 +79,15 @@ class WeeklyReportAdmin(ReadOnlyMixin, admin.ModelAdmin):
     fields = ["week", "built_at", "emailed_at", "links"]
     readonly_fields = fields
 
-    @admin.display(description="week", ordering="week")
+    @admin.display(description=gettext_lazy("week"), ordering="week")
     def iso_week(self, report):
         return week_label(report.week)
 
-    @admin.display(description="report")
+    @admin.display(description=gettext_lazy("report"))
     def links(self, report):
         return format_html(
-            '<a href="{}">view</a> · <a href="{}">CSV</a>',
+            '<a href="{}">{}</a> · <a href="{}">CSV</a>',
             reverse("reporting:weekly-detail", args=[report.pk]),
+            _("view"),
             reverse("reporting:weekly-csv", args=[report.pk]),
         )

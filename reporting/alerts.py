@@ -10,10 +10,15 @@ from __future__ import annotations
 
 import datetime
 from dataclasses import dataclass, field
+from decimal import Decimal
 from statistics import fmean
 
 from django.db import transaction
 from django.db.models import Count, Exists, OuterRef, Q, QuerySet
+from django.utils import translation
+from django.utils.formats import number_format
+from django.utils.translation import gettext as _
+from django.utils.translation import ngettext, pgettext
 
 from funnel.models import User
 from funnel.selectors import target_in_force, target_today
@@ -21,6 +26,7 @@ from handoff.models import Notification, StageTransition
 from handoff.services.notifications import notify
 from integrations.events import event_record
 from integrations.models import EventType
+from leadflow.locale import user_language
 from reporting.models import RatioAlert, RatioWatch
 from reporting.params import ReportQuery
 from reporting.selectors.common import decided_count, rate, ratio, week_of
@@ -49,17 +55,32 @@ class RatioFigures:
     reasons: list[str] = field(default_factory=list)  # "target" and/or "trend": why it drifted
 
 
-def percent(value: float | None) -> str:
-    """0.875 → "87.5%", 1.0 → "100%"."""
+def decimal_text(value: float, places: int = 1) -> str:
+    """`value` rounded to `places` decimals, without a trailing ",0", in the active language:
+    12.5 → "12.5" (English), "12,5" (Russian); grouped: 1234 → "1,234", "1 234"."""
+    text = f"{value:.{places}f}"
+    if places:
+        text = text.removesuffix("." + "0" * places)
+    number = Decimal(text)
+    return number_format(
+        number, 0 if "." not in text else places, use_l10n=True, force_grouping=True
+    )
+
+
+def percent(value: float | None, places: int = 1) -> str:
+    """0.875 → "87.5%", 1.0 → "100%" (in Russian "87,5 %")."""
     if value is None:
         return DASH
-    return f"{value * 100:.1f}".removesuffix(".0") + "%"
+    # Translators: a percentage; %(number)s is the number, already localized ("87,5 %").
+    return pgettext("percent", "%(number)s%%") % {"number": decimal_text(value * 100, places)}
 
 
 def points(value: float, reference: float) -> str:
     """How far value sits from reference, in percentage points: "37.5 points below"."""
-    gap = f"{abs(value - reference) * 100:.1f}".removesuffix(".0")
-    return f"{gap} points {'below' if value < reference else 'above'}"
+    gap = decimal_text(abs(value - reference) * 100)
+    if value < reference:
+        return _("%(gap)s points below") % {"gap": gap}
+    return _("%(gap)s points above") % {"gap": gap}
 
 
 def _beyond(value: float, reference: float, threshold) -> bool:
@@ -231,19 +252,87 @@ def ratio_alert_data(alert: RatioAlert) -> dict:
     }
 
 
+def alert_sentence(
+    *, name: str, kind: str, value: float, iso_week: str, volume: int,
+    target: float | None, baseline: float | None,
+) -> str:  # fmt: skip
+    """One sentence a manager can act on, in the active language."""
+    args = {"name": name, "value": percent(value), "week": iso_week,
+            "volume": decimal_text(volume, 0)}  # fmt: skip
+    if kind == RatioWatch.Kind.ACCEPTANCE:
+        first = ngettext(
+            "%(name)s was %(value)s in %(week)s on %(volume)s decision",
+            "%(name)s was %(value)s in %(week)s on %(volume)s decisions",
+            volume,
+        )
+    else:
+        first = ngettext(
+            "%(name)s was %(value)s in %(week)s on %(volume)s entry",
+            "%(name)s was %(value)s in %(week)s on %(volume)s entries",
+            volume,
+        )
+    parts = [first % args]
+    if target is not None:
+        parts.append(
+            _("target %(target)s (%(points)s)")
+            % {"target": percent(target), "points": points(value, target)}
+        )
+    if baseline is not None:
+        parts.append(
+            _("8-week mean %(mean)s (%(points)s)")
+            % {"mean": percent(baseline), "points": points(value, baseline)}
+        )
+    # Translators: joins the parts of an alert's sentence ("…; target 80% (…); 8-week mean …").
+    return pgettext("alert parts", "; ").join(parts) + pgettext("end of sentence", ".")
+
+
 def ratio_alert_text(alert: RatioAlert) -> str:
     """One sentence a manager can act on."""
-    watch = alert.watch
-    unit = "decisions" if watch.kind == RatioWatch.Kind.ACCEPTANCE else "entries"
-    parts = [f"{watch.name} was {percent(alert.value)} in {week_label(alert.week)} "
-             f"on {alert.volume} {unit}"]  # fmt: skip
-    if alert.target is not None:
-        parts.append(f"target {percent(alert.target)} ({points(alert.value, alert.target)})")
-    if alert.baseline is not None:
-        parts.append(
-            f"8-week mean {percent(alert.baseline)} ({points(alert.value, alert.baseline)})"
+    return alert_sentence(
+        name=alert.watch.name, kind=alert.watch.kind, value=alert.value,
+        iso_week=week_label(alert.week), volume=alert.volume, target=alert.target,
+        baseline=alert.baseline,
+    )  # fmt: skip
+
+
+def ratio_alert_data_text(data: dict) -> str:
+    """The sentence of an alert as the weekly report's snapshot keeps it (ratio_alert_data), in
+    the active language; the stored text of a snapshot that lacks the figures."""
+    try:
+        return alert_sentence(
+            name=data["ratio"], kind=data["kind"], value=data["value"],
+            iso_week=data["iso_week"], volume=data["volume"], target=data["target"],
+            baseline=data["baseline"],
+        )  # fmt: skip
+    except (KeyError, TypeError):
+        return data.get("text", "")
+
+
+def _alert_body(text: str, figures: RatioFigures) -> str:
+    threshold = decimal_text(float(figures.watch.threshold) * 100)
+    volume = figures.watch.min_volume
+    args = {"threshold": threshold, "volume": decimal_text(volume, 0)}
+    if figures.watch.kind == RatioWatch.Kind.ACCEPTANCE:
+        rule = ngettext(
+            "An alert is raised when a week departs from the target or from the mean of the "
+            "8 weeks before it by more than %(threshold)s points, on at least %(volume)s "
+            "decision. The weekly report shows the trend.",
+            "An alert is raised when a week departs from the target or from the mean of the "
+            "8 weeks before it by more than %(threshold)s points, on at least %(volume)s "
+            "decisions. The weekly report shows the trend.",
+            volume,
         )
-    return "; ".join(parts) + "."
+    else:
+        rule = ngettext(
+            "An alert is raised when a week departs from the target or from the mean of the "
+            "8 weeks before it by more than %(threshold)s points, on at least %(volume)s "
+            "entry. The weekly report shows the trend.",
+            "An alert is raised when a week departs from the target or from the mean of the "
+            "8 weeks before it by more than %(threshold)s points, on at least %(volume)s "
+            "entries. The weekly report shows the trend.",
+            volume,
+        )
+    return f"{text}\n\n{rule % args}"
 
 
 # --- writes -----------------------------------------------------------------------------------
@@ -270,22 +359,20 @@ def ratio_alert_raise(*, figures: RatioFigures) -> RatioAlert | None:
     )
     if not created:
         return None
-    text = ratio_alert_text(alert)
-    threshold = percent(float(figures.watch.threshold)).removesuffix("%")
-    unit = "decisions" if figures.watch.kind == RatioWatch.Kind.ACCEPTANCE else "entries"
-    body = (
-        f"{text}\n\nAn alert is raised when a week departs from the target or from the mean "
-        f"of the 8 weeks before it by more than {threshold} points, on at least "
-        f"{figures.watch.min_volume} {unit}. The weekly report shows the trend."
-    )
     for manager in watch_owners(figures.watch):
-        notify(
-            user=manager,
-            kind=ALERT_NOTIFICATION_KIND,
-            subject=f"{figures.watch.name} drifted: {percent(alert.value)} in "
-            f"{week_label(alert.week)}",
-            body=body,
-        )
+        # Each manager reads the alert in their own language.
+        with translation.override(user_language(manager)):
+            notify(
+                user=manager,
+                kind=ALERT_NOTIFICATION_KIND,
+                subject=_("%(name)s drifted: %(value)s in %(week)s")
+                % {
+                    "name": figures.watch.name,
+                    "value": percent(alert.value),
+                    "week": week_label(alert.week),
+                },
+                body=_alert_body(ratio_alert_text(alert), figures),
+            )
     event_record(type=EventType.RATIO_DRIFTED, data=ratio_alert_data(alert))
     return alert
 

@@ -12,18 +12,22 @@ list) that selects exactly the leads behind it; where a report counts rows that 
 from __future__ import annotations
 
 import datetime
+import hashlib
 from dataclasses import dataclass
 from decimal import Decimal
 from itertools import pairwise
 from urllib.parse import urlencode
 
 from django import forms
+from django.conf import settings
+from django.core.cache import cache
 from django.urls import NoReverseMatch, reverse
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.translation import gettext_lazy as _
 
 from funnel.models import Campaign, HandoffPair, StageKind, Team
 from funnel.selectors import targets_by_day
+from leadflow.audit import audit_last_change
 from reporting.alerts import TREND_WEEKS, percent, ratio_alert_list, ratio_alert_text
 from reporting.models import RatioWatch
 from reporting.params import FIRST_DAY, ReportQuery, local_tz, report_day_validate, week_start
@@ -458,6 +462,24 @@ def alerts_section(links: Links, *, today: datetime.date) -> list[dict]:
             url = None
         out.append({"alert": alert, "text": ratio_alert_text(alert), "url": url})
     return out
+
+
+def dashboard_figures(question: DashboardQuestion, *, today: datetime.date | None = None) -> dict:
+    """`dashboard_data`, kept for DASHBOARD_CACHE_SECONDS, and when it was computed (`"at"`).
+
+    A marketer reloads, sorts and follows links far more often than the figures change, and at a
+    million leads they take seconds to compute. A configuration change (a target, a stage
+    renamed) is seen at once: the key holds the audit trail's last entry. New leads show within
+    the cache's time; the page says how old its figures are.
+    """
+    today = today or local_today()
+    asked = repr((question, today, translation.get_language(), audit_last_change()))
+    key = "dashboard:" + hashlib.sha256(asked.encode()).hexdigest()
+    figures = cache.get(key)
+    if figures is None:
+        figures = {"data": dashboard_data(question, today=today), "at": timezone.now()}
+        cache.set(key, figures, settings.DASHBOARD_CACHE_SECONDS)
+    return figures
 
 
 def dashboard_data(question: DashboardQuestion, *, today: datetime.date | None = None) -> dict:

@@ -12,8 +12,9 @@ import datetime
 from django.utils.html import conditional_escape, format_html, format_html_join
 from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
-from reporting.alerts import percent
+from reporting.alerts import decimal_text, percent
 
 WIDTH = 360
 BRAND = "#2c5f8a"
@@ -39,7 +40,23 @@ def _short(stage: dict) -> str:
 
 
 def _number(value: int) -> str:
-    return f"{value:,}"
+    """A count as text, grouped in the active language (1,234; in Russian 1 234)."""
+    return decimal_text(value, 0)
+
+
+def _signed(change: int) -> str:
+    """A change as text: "+1,234", "-5" (grouped as the active language groups)."""
+    return ("+" if change > 0 else "-") + _number(abs(change))
+
+
+def _stage_label(name: str, count: int, unit: str) -> str:
+    """ "MQL: 1,234 entries" (or leads); `unit` "entries" or "leads", else any text."""
+    args = {"stage": name, "n": _number(count)}
+    if unit == "entries":
+        return ngettext("%(stage)s: %(n)s entry", "%(stage)s: %(n)s entries", count) % args
+    if unit == "leads":
+        return ngettext("%(stage)s: %(n)s lead", "%(stage)s: %(n)s leads", count) % args
+    return f"{name}: {args['n']} {unit}"
 
 
 def _linked(url: str | None, body: SafeString, label: str) -> SafeString:
@@ -60,7 +77,7 @@ def waterfall_svg(stages: list[dict], *, unit: str, title: str) -> SafeString:
     y = top
     for i, stage in enumerate(stages):
         width = bar_w * stage["count"] / scale
-        label = f"{stage['name']}: {_number(stage['count'])} {unit}"
+        label = _stage_label(stage["name"], stage["count"], unit)
         bar = _svg(
             '<rect x="{}" y="{}" width="{:.1f}" height="{}" fill="{}" rx="2"><title>{}</title>'
             "</rect>",
@@ -114,7 +131,7 @@ def waterfall_svg(stages: list[dict], *, unit: str, title: str) -> SafeString:
                     bar_x + bar_w * high / scale + 4,
                     y + 12,
                     MUTED,
-                    f"{change:+,}" if change else "±0",
+                    _signed(change) if change else "±0",
                 )
             )
             y += step_h
@@ -139,7 +156,7 @@ def trend_svg(handoff: dict, *, chart_id: str) -> SafeString:
     """A handoff's weekly acceptance (bars, of decided offers) over 8 weeks against each
     week's target (a step line: it moves in the week a new target takes effect)."""
     weeks = handoff["trend"]
-    left, right, top, plot_h = 34, 4, 16, 100
+    left, right, top, plot_h = 42, 4, 16, 100  # room for "100 %" (Russian spaces the sign)
     slot = (WIDTH - left - right) / max(len(weeks), 1)
     top_value = max([1.0, *(w["rate"] or 0 for w in weeks), *(w["target"] for w in weeks)])
 
@@ -160,7 +177,7 @@ def trend_svg(handoff: dict, *, chart_id: str) -> SafeString:
                 left - 4,
                 y_of(tick) + 3,
                 MUTED,
-                f"{tick * 100:.0f}%",
+                percent(tick, 0),
             )
         )
     steps = []
@@ -186,10 +203,14 @@ def trend_svg(handoff: dict, *, chart_id: str) -> SafeString:
                     x + slot / 2,
                     label_y + 14,
                     BRAND if accepted["url"] else MUTED,
-                    f"{accepted['value']:,}",
+                    _number(accepted["value"]),
                 ),
-                _("%(week)s: %(n)s leads accepted")
-                % {"week": _week_label(week["week"]), "n": accepted["value"]},
+                ngettext(
+                    "%(week)s: %(n)s lead accepted",
+                    "%(week)s: %(n)s leads accepted",
+                    accepted["value"],
+                )
+                % {"week": _week_label(week["week"]), "n": _number(accepted["value"])},
             )
         )
         parts.append(
@@ -198,7 +219,8 @@ def trend_svg(handoff: dict, *, chart_id: str) -> SafeString:
                 x + slot / 2,
                 label_y + 27,
                 MUTED,
-                _("of %(n)s") % {"n": f"{week['decided']:,}"},
+                # Translators: under a week's accepted leads in a chart: "of 12" decided offers.
+                _("of %(n)s") % {"n": _number(week["decided"])},
             )
         )
         if week["rate"] is not None:
@@ -214,16 +236,20 @@ def trend_svg(handoff: dict, *, chart_id: str) -> SafeString:
                     slot * 0.64,
                     top + plot_h - bar_top,
                     BRAND,
-                    _("%(rate)s of %(n)s decided offers, target %(target)s")
+                    ngettext(
+                        "%(rate)s of %(n)s decided offer, target %(target)s",
+                        "%(rate)s of %(n)s decided offers, target %(target)s",
+                        week["decided"],
+                    )
                     % {
                         "rate": percent(week["rate"]),
-                        "n": week["decided"],
+                        "n": _number(week["decided"]),
                         "target": percent(week["target"]),
                     },
                     x + slot / 2,
                     bar_top - 3,
                     INK,
-                    f"{week['rate'] * 100:.0f}%",
+                    percent(week["rate"], 0),
                 )
             )
         steps.append((x, x + slot, y_of(week["target"])))
@@ -244,7 +270,11 @@ def trend_svg(handoff: dict, *, chart_id: str) -> SafeString:
         "; ",
         "{}: {} ({})",
         (
-            (_week_label(w["week"]), percent(w["rate"]), _("target") + " " + percent(w["target"]))
+            (
+                _week_label(w["week"]),
+                percent(w["rate"]),
+                _("target %(rate)s") % {"rate": percent(w["target"])},
+            )
             for w in weeks
         ),
     )

@@ -9,20 +9,23 @@ from zoneinfo import ZoneInfo
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
 
 # The days a report may name. Well inside date.min and date.max, so that a report's arithmetic
 # (three years back, the trailing weeks, the day after as-of, local midnight in any time zone)
 # cannot overflow: a day outside is refused as bad input.
 FIRST_DAY = datetime.date(1900, 1, 1)
 LAST_DAY = datetime.date(2999, 12, 31)
-DAY_OUT_OF_RANGE = f"Give a day from {FIRST_DAY.isoformat()} to {LAST_DAY.isoformat()}."
+# The days above, written out (a literal, so it can be translated).
+DAY_OUT_OF_RANGE = gettext_noop("Give a day from 1900-01-01 to 2999-12-31.")
 
 
 def report_day_validate(value: datetime.date | datetime.datetime) -> None:
     """A validator for report dates and moments: Django's ValidationError outside the range."""
     day = value.date() if isinstance(value, datetime.datetime) else value
     if not FIRST_DAY <= day <= LAST_DAY:
-        raise ValidationError(DAY_OUT_OF_RANGE, code="out_of_range")
+        raise ValidationError(_(DAY_OUT_OF_RANGE), code="out_of_range")
 
 
 def local_tz() -> ZoneInfo:

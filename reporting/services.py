@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from django.db import transaction
+from django.utils.translation import gettext
 
 from funnel.models import HandoffPair
 from reporting.models import RatioWatch
@@ -24,7 +25,10 @@ def ratio_watches_setup_defaults() -> dict[str, int]:
     )
     for pair in HandoffPair.objects.exclude(pk__in=watched).order_by("offered_stage__position"):
         RatioWatch.objects.create(
-            name=f"{pair.name} acceptance", kind=RatioWatch.Kind.ACCEPTANCE, handoff=pair
+            # Data once made: named in the language setup_funnel runs in (--language).
+            name=gettext("%(handoff)s acceptance") % {"handoff": pair.name},
+            kind=RatioWatch.Kind.ACCEPTANCE,
+            handoff=pair,
         )
         created += 1
     return {"ratio watches": created}

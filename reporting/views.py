@@ -16,6 +16,8 @@ from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop, ngettext
 from django.views.decorators.http import require_GET, require_POST
 
 from funnel.models import Role
@@ -33,8 +35,9 @@ PAGE_READERS = (Role.ADMIN, Role.MARKETING, Role.MANAGER)
 # Who may send a report to the managers again from its page: the managers, and admins.
 EMAILERS = (Role.ADMIN, Role.MANAGER)
 REPORTS_PER_PAGE = 26
-NO_RECIPIENTS = "Nobody to email: no manager has an email address."
-SEND_FAILED = "The email could not be sent ({error}); nothing was marked as emailed."
+# Plain (English) strings, translated as they are shown.
+NO_RECIPIENTS = gettext_noop("Nobody to email: no manager has an email address.")
+SEND_FAILED = gettext_noop("The email could not be sent ({error}); nothing was marked as emailed.")
 
 
 def may_read_reports(user) -> bool:
@@ -93,16 +96,22 @@ def weekly_email(request: HttpRequest, pk: int) -> HttpResponse:
         raise PermissionDenied
     report = get_object_or_404(WeeklyReport, pk=pk)
     if not weekly_report_recipients():
-        messages.error(request, NO_RECIPIENTS)
+        messages.error(request, _(NO_RECIPIENTS))
         return redirect("reporting:weekly-detail", pk=report.pk)
     try:
         sent = weekly_report_email(report=report, force=True)
     except OSError as exc:  # the mail server refused or could not be reached (smtplib's too)
-        messages.error(request, SEND_FAILED.format(error=exc))
+        messages.error(request, _(SEND_FAILED).format(error=exc))
     else:
-        label = week_label(report.week)
-        people = "1 manager" if sent == 1 else f"{sent} managers"
-        messages.success(request, f"Emailed the weekly report {label} to {people}.")
+        messages.success(
+            request,
+            ngettext(
+                "Emailed the weekly report %(week)s to %(count)s manager.",
+                "Emailed the weekly report %(week)s to %(count)s managers.",
+                sent,
+            )
+            % {"week": week_label(report.week), "count": sent},
+        )
     return redirect("reporting:weekly-detail", pk=report.pk)
 
 

@@ -20,7 +20,7 @@ from reporting.dashboard import (
     NO_TEAM_LINKS,
     OUTCOMES,
     DashboardForm,
-    dashboard_data,
+    dashboard_figures,
     dashboard_question,
 )
 
@@ -48,8 +48,9 @@ def dashboard(request: HttpRequest) -> HttpResponse:
     if not form.is_valid():
         return render(request, "reporting/dashboard.html", {"form": form}, status=400)
     question = dashboard_question(form.cleaned_data)
-    data = dashboard_data(question)
-    context = {"form": form, "question": question, **data}
+    figures = dashboard_figures(question)
+    data = figures["data"]
+    context = {"form": form, "question": question, "figures_at": figures["at"], **data}
     if "funnel" in data:
         context.update(_charts(question, data))
         context["group_tables"] = [
@@ -81,7 +82,7 @@ def _charts(question, data) -> dict:
     )
     for i, handoff in enumerate(data["handoffs"]):
         handoff["chart"] = dashboard_charts.trend_svg(handoff, chart_id=f"trend-{i}")
-    unit = _("entries") if period else _("leads")
+    unit = "entries" if period else "leads"  # waterfall_svg words the count by it
     return {"waterfall": dashboard_charts.waterfall_svg(stages, unit=unit, title=title)}
 
 

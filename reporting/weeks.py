@@ -7,14 +7,17 @@ import datetime
 import re
 
 from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
 
 from reporting.params import local_tz, week_start
 
 ISO_WEEK = re.compile(r"^\s*(\d{4})-?W(\d{1,2})\s*$", re.IGNORECASE)
 
-BAD_WEEK = "Give the week as an ISO week such as 2026-W47, not '{text}'."
-NO_SUCH_WEEK = "{year} has no week {number}: ISO years have 52 or 53 weeks."
-WEEK_NOT_OVER = "The week {label} is not over yet: only complete weeks are reported."
+# Plain (English) strings, translated as they are raised.
+BAD_WEEK = gettext_noop("Give the week as an ISO week such as 2026-W47, not '{text}'.")
+NO_SUCH_WEEK = gettext_noop("{year} has no week {number}: ISO years have 52 or 53 weeks.")
+WEEK_NOT_OVER = gettext_noop("The week {label} is not over yet: only complete weeks are reported.")
 
 
 class WeekError(ValueError):
@@ -25,12 +28,12 @@ def week_parse(text: str) -> datetime.date:
     """The Monday of an ISO week written as "2026-W47" (or "2026W47")."""
     match = ISO_WEEK.match(text or "")
     if not match:
-        raise WeekError(BAD_WEEK.format(text=text))
+        raise WeekError(_(BAD_WEEK).format(text=text))
     year, number = int(match[1]), int(match[2])
     try:
         return datetime.date.fromisocalendar(year, number, 1)
     except ValueError as exc:
-        raise WeekError(NO_SUCH_WEEK.format(year=year, number=number)) from exc
+        raise WeekError(_(NO_SUCH_WEEK).format(year=year, number=number)) from exc
 
 
 def week_label(monday: datetime.date) -> str:
@@ -51,7 +54,7 @@ def week_last_complete(now: datetime.datetime | None = None) -> datetime.date:
 def week_check_complete(monday: datetime.date, now: datetime.datetime | None = None) -> None:
     """Refuse a week that has not ended yet: its figures would still move."""
     if monday > week_last_complete(now):
-        raise WeekError(WEEK_NOT_OVER.format(label=week_label(monday)))
+        raise WeekError(_(WEEK_NOT_OVER).format(label=week_label(monday)))
 
 
 def week_shift(monday: datetime.date, weeks: int) -> datetime.date:

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 from django import forms
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy, gettext_noop
 
 from funnel.models import Team
 from handoff.models import Offer, SlaAgreement
@@ -11,26 +13,26 @@ from handoff.services.sla import AGREEMENT_TERMS
 
 from .selectors import team_offers_all, team_reps
 
-CHOOSE_REP = "Choose the rep to hand the leads to."
-NOT_A_MEMBER = "Choose an active member of {team}."
+# Plain (English) strings, translated as the form is built.
+CHOOSE_REP = gettext_noop("Choose the rep to hand the leads to.")
+NOT_A_MEMBER = gettext_noop("Choose an active member of {team}.")
 
 
 class ReassignForm(forms.Form):
     """Offers of the team (checkboxes) and the member to hand them to."""
 
     offers = forms.ModelMultipleChoiceField(
-        queryset=Offer.objects.none(), error_messages={"required": NOTHING_CHOSEN}
+        queryset=Offer.objects.none(), error_messages={"required": gettext_lazy(NOTHING_CHOSEN)}
     )
-    to = forms.ModelChoiceField(
-        queryset=None, empty_label="Reassign to…", error_messages={"required": CHOOSE_REP}
-    )
+    to = forms.ModelChoiceField(queryset=None, empty_label=gettext_lazy("Reassign to…"))
 
     def __init__(self, *args, team: Team, **kwargs):
         super().__init__(*args, **kwargs)
         # Any offer of the team, open or not: the service says why a closed one cannot move.
         self.fields["offers"].queryset = team_offers_all(team).only("pk", "status", "assignee_id")
         self.fields["to"].queryset = team_reps(team)
-        self.fields["to"].error_messages["invalid_choice"] = NOT_A_MEMBER.format(team=team)
+        self.fields["to"].error_messages["invalid_choice"] = _(NOT_A_MEMBER).format(team=team)
+        self.fields["to"].error_messages["required"] = _(CHOOSE_REP)
 
     def names_other_offers(self) -> bool:
         """An offer that is not the team's (or no offer at all) was posted: not found."""

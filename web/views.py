@@ -8,6 +8,7 @@ console with a confirmation; a refusal is shown on the page and changes nothing.
 
 from __future__ import annotations
 
+from decimal import ROUND_HALF_UP, Decimal
 from urllib.parse import urlencode
 
 from django.contrib import messages
@@ -18,6 +19,8 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop, ngettext
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from funnel.models import Role, Team
@@ -30,7 +33,9 @@ from . import selectors
 from .forms import AgreementTermsForm, ReassignForm
 
 PAGE_SIZE = 25
-NO_TEAM = "You manage no team yet: an admin sets the team of each user in the admin site."
+NO_TEAM = gettext_noop(
+    "You manage no team yet: an admin sets the team of each user in the admin site."
+)
 
 
 # --- who may open which team ------------------------------------------------------------------
@@ -87,6 +92,10 @@ def _render_console(
     pairs = selectors.team_pairs(team)
     reps = list(selectors.team_reps(team))
     black_hole = selectors.team_black_hole(team)
+    for row in black_hole["results"]:  # whole days, as shown, to word "day"/"days" by
+        row["age_days_whole"] = int(
+            Decimal(str(row["age_days"])).quantize(Decimal(1), rounding=ROUND_HALF_UP)
+        )
     escalations = selectors.team_escalations(team, request.user)
     signs = _signs_for(request.user, {p.sending_team_id for p in pairs} | {team.pk}, teams)
     agreements = selectors.team_agreements(pairs)
@@ -124,7 +133,7 @@ def team(request: HttpRequest) -> HttpResponse:
     try:
         team, teams = _console(request)
     except NoTeam:
-        return render(request, "web/no_team.html", {"message": NO_TEAM}, status=403)
+        return render(request, "web/no_team.html", {"message": _(NO_TEAM)}, status=403)
     return _render_console(request, team, teams)
 
 
@@ -155,10 +164,19 @@ def team_reassign(request: HttpRequest) -> HttpResponse:
         return _render_console(request, team, teams, form=form, status=exc.status)
     name = to.get_full_name() or to.username
     if changed:
-        leads = "1 lead" if len(changed) == 1 else f"{len(changed)} leads"
-        messages.success(request, f"Reassigned {leads} to {name}; they have been notified.")
+        messages.success(
+            request,
+            ngettext(
+                "Reassigned %(count)s lead to %(name)s; they have been notified.",
+                "Reassigned %(count)s leads to %(name)s; they have been notified.",
+                len(changed),
+            )
+            % {"count": len(changed), "name": name},
+        )
     else:
-        messages.info(request, f"{name} holds those leads already: nothing changed.")
+        messages.info(
+            request, _("%(name)s holds those leads already: nothing changed.") % {"name": name}
+        )
     return _back(request, team, "#offers")
 
 
@@ -177,7 +195,7 @@ def _team_pair(team: Team, handoff_key: str):
 def agreement_propose_view(request: HttpRequest, handoff_key: str) -> HttpResponse:
     """A new version of a handoff's terms, starting from the version in force (or the newest),
     whose breach ladder it copies; both managers then sign it off."""
-    team, _ = _console(request)
+    team, _teams = _console(request)
     pair = _team_pair(team, handoff_key)
     base = (
         agreement_current(pair)
@@ -198,8 +216,16 @@ def agreement_propose_view(request: HttpRequest, handoff_key: str) -> HttpRespon
             else:
                 messages.success(
                     request,
-                    f"Proposed {pair.name} version {agreement.version}: it comes into force "
-                    f"once the {pair.sending_team} and {pair.receiving_team} managers sign it.",
+                    _(
+                        "Proposed %(name)s version %(version)s: it comes into force once the "
+                        "%(sending)s and %(receiving)s managers sign it."
+                    )
+                    % {
+                        "name": pair.name,
+                        "version": agreement.version,
+                        "sending": pair.sending_team,
+                        "receiving": pair.receiving_team,
+                    },
                 )
                 return _back(request, team, "#agreements")
         status = 400
@@ -221,7 +247,7 @@ def agreement_propose_view(request: HttpRequest, handoff_key: str) -> HttpRespon
 @login_required
 def agreement_sign_off_view(request: HttpRequest, agreement_id: int) -> HttpResponse:
     """One side's sign-off of a version of an agreement of the team's handoffs."""
-    team, _ = _console(request)
+    team, _teams = _console(request)
     pairs = selectors.team_pairs(team)
     agreement = get_object_or_404(
         SlaAgreement.objects.select_related("handoff"), pk=agreement_id, handoff__in=pairs
@@ -233,9 +259,17 @@ def agreement_sign_off_view(request: HttpRequest, agreement_id: int) -> HttpResp
     except ValidationError as exc:
         messages.error(request, " ".join(exc.messages))
     else:
-        label = f"{signed.handoff.name} version {signed.version}"
+        args = {"name": signed.handoff.name, "version": signed.version}
         if signed.effective_at:
-            messages.success(request, f"Signed {label}: both sides have signed; it is in force.")
+            messages.success(
+                request,
+                _("Signed %(name)s version %(version)s: both sides have signed; it is in force.")
+                % args,
+            )
         else:
-            messages.success(request, f"Signed {label}: it waits for the other side's sign-off.")
+            messages.success(
+                request,
+                _("Signed %(name)s version %(version)s: it waits for the other side's sign-off.")
+                % args,
+            )
     return _back(request, team, "#agreements")

@@ -17,7 +17,7 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy as _lazy
+from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from funnel.models import HandoffPair, Role, Team
@@ -35,7 +35,7 @@ from .handoff_common import recent_changes, require_edit, require_read
 
 PART = "routing"
 FOUND_LISTED = 20
-LEAD_NOT_FOUND = "No lead #%(id)s among the leads you may see."
+LEAD_NOT_FOUND = gettext_lazy("No lead #%(id)s among the leads you may see.")
 RULE_FIELDS = (
     "name", "active", "countries", "regions", "industries", "sources", "employees_min",
     "employees_max", "score_min", "score_max", "strategy", "target_user", "target_team",
@@ -44,14 +44,14 @@ RULE_FIELDS = (
 
 # Why routing passed someone over, as the decision's codes say it (unknown codes shown as is).
 WHY = {
-    "inactive": _lazy("deactivated"),
-    "absent": _lazy("away"),
-    "at_open_cap": _lazy("at their cap of open offers"),
-    "at_daily_cap": _lazy("at their cap of offers today"),
-    "not_in_rotation": _lazy("out of the rotation"),
-    "excluded": _lazy("excluded"),
-    "outside_territory": _lazy("another territory"),
-    "no_territory": _lazy("no territory, while the lead's territory has reps"),
+    "inactive": gettext_lazy("deactivated"),
+    "absent": gettext_lazy("away"),
+    "at_open_cap": gettext_lazy("at their cap of open offers"),
+    "at_daily_cap": gettext_lazy("at their cap of offers today"),
+    "not_in_rotation": gettext_lazy("out of the rotation"),
+    "excluded": gettext_lazy("excluded"),
+    "outside_territory": gettext_lazy("another territory"),
+    "no_territory": gettext_lazy("no territory, while the lead's territory has reps"),
 }
 
 
@@ -219,7 +219,7 @@ def routing_try(request: HttpRequest) -> HttpResponse:
         if lead_id:
             lead = visible.filter(pk=lead_id).first()
             if lead is None:
-                form.add_error("lead", _(LEAD_NOT_FOUND) % {"id": lead_id})
+                form.add_error("lead", LEAD_NOT_FOUND % {"id": lead_id})
                 status = 404
             else:
                 decision = routing_decide(lead=lead, handoff=form.cleaned_data["handoff"]).as_dict()

@@ -1,5 +1,6 @@
 from django.conf import settings
 from django.contrib.auth.signals import user_logged_in
+from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import extend_schema, inline_serializer
 from rest_framework import exceptions, serializers, status
 from rest_framework.authtoken.views import ObtainAuthToken
@@ -11,7 +12,7 @@ from rest_framework.throttling import ScopedRateThrottle
 from leadflow.api.authentication import token_expires_at, token_issue, token_revoke
 from leadflow.api.serializers import ERRORS
 
-LOCKED_OUT = "Too many failed sign-ins for this user from this address; try again later."
+LOCKED_OUT = _("Too many failed sign-ins for this user from this address; try again later.")
 
 
 class AuthTokenApi(ObtainAuthToken):
@@ -49,7 +50,7 @@ class AuthTokenApi(ObtainAuthToken):
         if not serializer.is_valid():
             if getattr(request, "axes_locked_out", False):
                 wait = settings.AXES_COOLOFF_TIME.total_seconds()
-                raise exceptions.Throttled(wait=wait, detail=LOCKED_OUT, code="locked_out")
+                raise exceptions.Throttled(wait=wait, detail=str(LOCKED_OUT), code="locked_out")
             raise exceptions.ValidationError(serializer.errors)
         user = serializer.validated_data["user"]
         token = token_issue(user)

@@ -9,6 +9,7 @@ admins and integrations add campaigns.
 from decimal import Decimal
 
 from django.db.models import Count, Q
+from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import extend_schema
 from rest_framework import generics, serializers, status
 from rest_framework.response import Response
@@ -45,10 +46,10 @@ class KeyRelatedField(serializers.SlugRelatedField):
 
 class UserCreateSerializer(StrictSerializer):
     read_only_messages = {
-        "id": "Set by Leadflow.",
-        "is_active": "People are deactivated in the admin.",
-        "is_staff": "Granted only in the admin.",
-        "is_superuser": "Granted only in the admin.",
+        "id": _("Set by Leadflow."),
+        "is_active": _("People are deactivated in the admin."),
+        "is_staff": _("Granted only in the admin."),
+        "is_superuser": _("Granted only in the admin."),
     }
 
     username = serializers.CharField(max_length=150)
@@ -186,7 +187,7 @@ class CampaignOutputSerializer(serializers.ModelSerializer):
 
 
 class CampaignCreateSerializer(StrictSerializer):
-    read_only_messages = {"id": "Set by Leadflow."}
+    read_only_messages = {"id": _("Set by Leadflow.")}
 
     name = serializers.CharField(max_length=200)
     channel = serializers.ChoiceField(

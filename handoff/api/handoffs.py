@@ -5,6 +5,7 @@ the SLA agreement in force. Everyone signed in reads them; marketing and admins 
 from decimal import Decimal
 
 from django.shortcuts import get_object_or_404
+from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import extend_schema, extend_schema_field
 from rest_framework import generics, serializers
 from rest_framework.response import Response
@@ -84,18 +85,18 @@ class HandoffOutputSerializer(serializers.ModelSerializer):
         return AgreementSerializer(agreement).data if agreement else None
 
 
-FUNNEL_SHAPE = "Edited in the admin: it changes the shape of the funnel."
+FUNNEL_SHAPE = _("Edited in the admin: it changes the shape of the funnel.")
 
 
 class HandoffUpdateSerializer(StrictSerializer):
     read_only_messages = {
-        "key": "The key is how programs refer to the handoff; it does not change.",
+        "key": _("The key is how programs refer to the handoff; it does not change."),
         "offered_stage": FUNNEL_SHAPE,
         "accepted_stage": FUNNEL_SHAPE,
         "reject_stage": FUNNEL_SHAPE,
         "sending_team": FUNNEL_SHAPE,
         "receiving_team": FUNNEL_SHAPE,
-        "agreement": "Changes only by a new agreement version that both sides sign off.",
+        "agreement": _("Changes only by a new agreement version that both sides sign off."),
     }
 
     name = serializers.CharField(max_length=100, required=False)
@@ -117,7 +118,7 @@ class HandoffUpdateSerializer(StrictSerializer):
     def validate(self, attrs):
         if "target_effective_from" in attrs and "target_rate" not in attrs:
             raise serializers.ValidationError(
-                {"target_effective_from": ["Give the target_rate that holds from this day."]}
+                {"target_effective_from": [_("Give the target_rate that holds from this day.")]}
             )
         return attrs
 

@@ -5,6 +5,8 @@ blocks the others. Rows are validated one by one here; `handoff.services.ingest`
 """
 
 from django.db.models import Q
+from django.utils.text import format_lazy
+from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import extend_schema, extend_schema_field
 from rest_framework import serializers
 from rest_framework.response import Response
@@ -21,8 +23,10 @@ from leadflow.api.serializers import ERRORS, StrictSerializer
 
 from .leads import READ_ONLY, LeadContactSerializer, LeadOutputSerializer, lead_for, lead_shown
 
-BATCH_TOO_BIG = f"At most {BATCH_MAX:,} rows per request; split the batch."
-BATCH_EMPTY = "Send at least one row."
+BATCH_TOO_BIG = format_lazy(
+    _("At most {max} rows per request; split the batch."), max=f"{BATCH_MAX:,}"
+)
+BATCH_EMPTY = _("Send at least one row.")
 INGESTS = (Role.INTEGRATION, Role.MARKETING, Role.ADMIN)
 
 

@@ -11,6 +11,7 @@ from decimal import Decimal
 
 from django.db import transaction
 from django.shortcuts import get_object_or_404
+from django.utils.translation import gettext_lazy as _
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import PolymorphicProxySerializer, extend_schema, extend_schema_field
 from rest_framework import generics, serializers, status
@@ -48,14 +49,14 @@ from handoff.services.work import (
 from leadflow.api.serializers import ERRORS, StrictSerializer
 
 READ_ONLY = {
-    "stage": "Changes only through POST /api/v1/leads/{id}/transition/.",
-    "owner": "Changes only by accepting or assigning the lead's offer.",
-    "score": "Changes only through activities and scoring rules.",
-    "current_offer": "Changes only through the offer's own endpoints.",
-    "recycle_count": "Kept by the funnel.",
-    "id": "Set by Leadflow.",
-    "created_at": "Set by Leadflow.",
-    "updated_at": "Set by Leadflow.",
+    "stage": _("Changes only through POST /api/v1/leads/{id}/transition/."),
+    "owner": _("Changes only by accepting or assigning the lead's offer."),
+    "score": _("Changes only through activities and scoring rules."),
+    "current_offer": _("Changes only through the offer's own endpoints."),
+    "recycle_count": _("Kept by the funnel."),
+    "id": _("Set by Leadflow."),
+    "created_at": _("Set by Leadflow."),
+    "updated_at": _("Set by Leadflow."),
 }
 
 
@@ -223,8 +224,8 @@ class LeadTransitionApi(APIView):
 
 # --- once offered ---------------------------------------------------------------------------
 
-UNKNOWN_REASON = "Unknown {purpose} reason '{code}'."
-UNKNOWN_USER = "Unknown user '{username}'."
+UNKNOWN_REASON = _("Unknown {purpose} reason '{code}'.")
+UNKNOWN_USER = _("Unknown user '{username}'.")
 
 
 def _note() -> serializers.CharField:
@@ -249,7 +250,7 @@ def _reason(code: str, purpose: str) -> ReasonCode | None:
 def _offer(lead: Lead) -> Offer:
     offer = lead_offer_to_decide(lead=lead)
     if offer is None:
-        raise OfferConflict(NO_OPEN_OFFER)
+        raise OfferConflict(str(NO_OPEN_OFFER))
     return offer
 
 

@@ -1,5 +1,6 @@
 """Routing simulation: where an offer would go now, and why. Nothing is assigned."""
 
+from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import extend_schema
 from rest_framework import serializers
 from rest_framework.exceptions import NotFound
@@ -14,8 +15,10 @@ from leadflow.api.permissions import roles_may
 from leadflow.api.serializers import ERRORS, StrictSerializer
 
 DEFAULT_HANDOFF = "mql_sal"
-LEAD_OR_FIELDS = "Give either a lead id (`lead`) or the fields of a lead (`lead_fields`), not both."
-UNKNOWN_HANDOFF = "Unknown handoff '{key}'."
+LEAD_OR_FIELDS = _(
+    "Give either a lead id (`lead`) or the fields of a lead (`lead_fields`), not both."
+)
+UNKNOWN_HANDOFF = _("Unknown handoff '{key}'.")
 INT_MAX = 2**31 - 1
 
 

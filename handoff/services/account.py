@@ -1,5 +1,5 @@
 """The signed-in user's own settings: time away (which routing reads) and, with it on one page,
-how each kind of notification reaches them."""
+how each kind of notification reaches them and the language and time zone they read in."""
 
 from __future__ import annotations
 
@@ -30,6 +30,16 @@ def rep_away_update(
     return profile
 
 
+def user_locale_update(*, user: User, language: str, time_zone: str) -> None:
+    """Set the language and time zone pages and emails use for `user` (leadflow/locale.py);
+    blank is the browser's language and the site's TIME_ZONE. The form checks the values.
+    Updates `user` itself too, so the rest of the request reads them."""
+    if (user.language, user.time_zone) == (language, time_zone):
+        return
+    user.language, user.time_zone = language, time_zone
+    user.save(update_fields=["language", "time_zone"])
+
+
 @transaction.atomic
 def preferences_update(
     *,
@@ -37,7 +47,16 @@ def preferences_update(
     away_from: datetime.date | None,
     away_until: datetime.date | None,
     deliveries: dict[str, str],
+    language: str | None = None,
+    time_zone: str | None = None,
 ) -> RepProfile | None:
-    """Save the preferences page: time away and each kind's delivery, together or not at all."""
+    """Save the preferences page: time away, each kind's delivery, and the language and time
+    zone, together or not at all. A language or time zone of None is left as it is."""
     notification_deliveries_update(user=user, deliveries=deliveries)
+    if language is not None or time_zone is not None:
+        user_locale_update(
+            user=user,
+            language=user.language if language is None else language,
+            time_zone=user.time_zone if time_zone is None else time_zone,
+        )
     return rep_away_update(user=user, away_from=away_from, away_until=away_until)

@@ -4,10 +4,12 @@ agreement's ladder acts (warn, remind, escalate, re-route, recycle)."""
 from __future__ import annotations
 
 import datetime
+from collections.abc import Callable
 
 from django.db import transaction
 from django.db.models import Q
-from django.utils import timezone
+from django.utils import timezone, translation
+from django.utils.translation import gettext as _
 
 from funnel.models import HandoffPair, ReasonCode, ReasonPurpose, Team, User
 from handoff.models import (
@@ -20,7 +22,7 @@ from handoff.models import (
     SlaTimer,
 )
 from handoff.services.leads import LeadMove, leads_transition
-from handoff.services.notifications import notifications_send
+from handoff.services.notifications import notifications_send, speaking_to
 from handoff.services.offer_sync import offer_data
 from handoff.services.offers import HeldVia, alert_routed, route_and_start_clocks
 from handoff.services.sla import timers_cancel
@@ -29,6 +31,14 @@ from integrations.models import EventType
 from leadflow.db import bulk_update_columns
 
 SLA_EXPIRED_REASON = "sla_expired"
+
+# A notification's subject and body, made when its recipient's language is active.
+Message = Callable[[], tuple[str, str]]
+
+
+def clock_name(clock: str) -> str:
+    """How a clock is named in a sentence, in the active language: "first touch"."""
+    return str(SlaClock(clock).label).lower()
 
 
 def _still_due(timer: SlaTimer, offer: Offer) -> bool:
@@ -57,7 +67,11 @@ class SweepBatch:
         self.expired: list[tuple[Offer, str]] = []  # and the clock that ran out
         self.ended: dict[int, str] = {}  # offers whose other timers this batch cancels, and why
 
-    def notify(self, *, user: User, kind: str, subject: str, body: str, offer: Offer) -> None:
+    def notify(self, *, user: User, kind: str, message: Message, offer: Offer) -> None:
+        """Notify `user` of `offer`; `message()` gives its subject and body, written in their
+        language."""
+        with speaking_to(user):
+            subject, body = message()
         self.notifications.append(
             Notification(
                 user=user, kind=kind, subject=subject, body=body, offer=offer, lead=offer.lead
@@ -86,7 +100,8 @@ class SweepBatch:
                     offer.lead,
                     offer.handoff.reject_stage,
                     reason=reason,
-                    note=f"SLA expired: {clock}",
+                    # The lead's history, read by anyone: data, in the site's own words.
+                    note=f"SLA expired: {_english_clock_name(clock)}",
                     handoff=offer.handoff,
                     owner=None,
                 )
@@ -102,6 +117,11 @@ class SweepBatch:
         ).update(cancelled_at=self.now, outcome="recycled")
 
 
+def _english_clock_name(clock: str) -> str:
+    with translation.override(None):
+        return clock_name(clock)
+
+
 def timer_fire(*, timer: SlaTimer, offer: Offer, batch: SweepBatch) -> str:
     """Take the timer's action once; the sweep has claimed the timer and locked its offer, loaded
     with what the actions read. An offer's timers fire in order, each seeing what the last did."""
@@ -115,7 +135,7 @@ def timer_fire(*, timer: SlaTimer, offer: Offer, batch: SweepBatch) -> str:
         timer.fired_at, timer.cancelled_at = None, now
         timer.outcome = "condition met before it was due"
         return timer.outcome
-    clock = timer.get_clock_display().lower()
+    clock = timer.clock  # each message names it in its reader's language (clock_name)
     if timer.kind == SlaTimer.Kind.WARNING:
         outcome = offer_warn(offer=offer, clock=clock, batch=batch)
     elif timer.action == BreachAction.REMIND:
@@ -224,36 +244,42 @@ def _holder(offer: Offer) -> User | None:
     return offer.assignee or (offer.queue.manager if offer.queue_id else None)
 
 
-def _tell_holder(
-    offer: Offer, *, batch: SweepBatch, kind: str, subject: str, body: str, done: str
-) -> str:
+def _tell_holder(offer: Offer, *, batch: SweepBatch, kind: str, message: Message, done: str) -> str:
     """Notify whoever holds the offer now (its assignee, or its queue's manager)."""
     holder = _holder(offer)
     if holder is None:
         return f"no one to tell ({done})"
-    batch.notify(user=holder, kind=kind, subject=subject, body=body, offer=offer)
+    batch.notify(user=holder, kind=kind, message=message, offer=offer)
     return f"{done} {holder}"
 
 
 def offer_warn(*, offer: Offer, clock: str, batch: SweepBatch) -> str:
+    def message() -> tuple[str, str]:
+        name = clock_name(clock)
+        return (
+            _("SLA warning ({clock}): {lead}").format(clock=name, lead=offer.lead),
+            _("The {clock} deadline of this {handoff} lead is close.").format(
+                clock=name, handoff=offer.handoff.name
+            ),
+        )
+
     return _tell_holder(
-        offer,
-        batch=batch,
-        kind=Notification.Kind.SLA_WARNING,
-        subject=f"SLA warning ({clock}): {offer.lead}",
-        body=f"The {clock} deadline of this {offer.handoff.name} lead is close.",
-        done="warned",
+        offer, batch=batch, kind=Notification.Kind.SLA_WARNING, message=message, done="warned"
     )
 
 
 def offer_remind(*, offer: Offer, clock: str, batch: SweepBatch) -> str:
+    def message() -> tuple[str, str]:
+        name = clock_name(clock)
+        return (
+            _("SLA breached ({clock}): {lead}").format(clock=name, lead=offer.lead),
+            _("The {clock} deadline of this {handoff} lead has passed. Act on it now.").format(
+                clock=name, handoff=offer.handoff.name
+            ),
+        )
+
     return _tell_holder(
-        offer,
-        batch=batch,
-        kind=Notification.Kind.SLA_BREACH,
-        subject=f"SLA breached ({clock}): {offer.lead}",
-        body=f"The {clock} deadline of this {offer.handoff.name} lead has passed. Act on it now.",
-        done="reminded",
+        offer, batch=batch, kind=Notification.Kind.SLA_BREACH, message=message, done="reminded"
     )
 
 
@@ -263,14 +289,19 @@ def offer_escalate(*, offer: Offer, clock: str, batch: SweepBatch) -> str:
     batch.offers[offer.pk] = offer
     if manager is None:
         return "escalated, but the receiving team has no manager"
-    batch.notify(
-        user=manager,
-        kind=Notification.Kind.ESCALATION,
-        subject=f"Escalation ({clock}): {offer.lead}",
-        body=f"{_holder(offer) or 'Nobody'} has not met the {clock} deadline of this "
-        f"{offer.handoff.name} lead.",
-        offer=offer,
-    )
+
+    def message() -> tuple[str, str]:
+        name, holder = clock_name(clock), _holder(offer)
+        if holder is None:
+            body = _("Nobody has met the {clock} deadline of this {handoff} lead.")
+        else:
+            body = _("{holder} has not met the {clock} deadline of this {handoff} lead.")
+        return (
+            _("Escalation ({clock}): {lead}").format(clock=name, lead=offer.lead),
+            body.format(holder=holder, clock=name, handoff=offer.handoff.name),
+        )
+
+    batch.notify(user=manager, kind=Notification.Kind.ESCALATION, message=message, offer=offer)
     return f"escalated to {manager}"
 
 
@@ -287,14 +318,16 @@ def offer_reroute(*, offer: Offer, clock: str, batch: SweepBatch) -> str:
         offer, now=batch.now, via=HeldVia.REROUTE, exclude={previous.pk} if previous else set()
     )
     if previous is not None:
-        batch.notify(
-            user=previous,
-            kind=Notification.Kind.REROUTED,
-            subject=f"Lead re-routed: {offer.lead}",
-            body=f"The {clock} deadline passed, so the lead went to "
-            f"{offer.assignee or offer.queue}.",
-            offer=offer,
-        )
+
+        def message() -> tuple[str, str]:
+            return (
+                _("Lead re-routed: {lead}").format(lead=offer.lead),
+                _("The {clock} deadline passed, so the lead went to {holder}.").format(
+                    clock=clock_name(clock), holder=offer.assignee or offer.queue
+                ),
+            )
+
+        batch.notify(user=previous, kind=Notification.Kind.REROUTED, message=message, offer=offer)
     alert_routed(offer)
     return f"re-routed from {previous or 'the queue'} to {offer.assignee or offer.queue}"
 
@@ -309,11 +342,14 @@ def offer_expire(*, offer: Offer, clock: str, batch: SweepBatch) -> str:
     batch.expired.append((offer, clock))
     batch.ended[offer.pk] = "recycled"
     if holder is not None:
-        batch.notify(
-            user=holder,
-            kind=Notification.Kind.RECYCLED,
-            subject=f"Lead recycled, SLA expired ({clock}): {offer.lead}",
-            body="The lead went back to marketing for nurturing.",
-            offer=offer,
-        )
+
+        def message() -> tuple[str, str]:
+            return (
+                _("Lead recycled, SLA expired ({clock}): {lead}").format(
+                    clock=clock_name(clock), lead=offer.lead
+                ),
+                _("The lead went back to marketing for nurturing."),
+            )
+
+        batch.notify(user=holder, kind=Notification.Kind.RECYCLED, message=message, offer=offer)
     return "recycled (SLA expired)"

@@ -18,6 +18,7 @@ from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
 from django.db import IntegrityError, transaction
 from django.db.models import F, Q
 from django.utils import timezone
+from django.utils.translation import gettext, gettext_lazy, gettext_noop
 
 from funnel.models import Stage, User
 from funnel.rules import TransitionError, move_check, stage_get
@@ -34,17 +35,19 @@ from leadflow.db import bulk_update_columns
 BATCH_MAX = 1000
 DEFAULT_STAGE = "inquiry"
 
-IDENTITY_NEEDED = "Give an external_id or an email to find the lead by."
-STAGE_OF_EXISTING = (
+IDENTITY_NEEDED = gettext_noop("Give an external_id or an email to find the lead by.")
+STAGE_OF_EXISTING = gettext_lazy(
     "Lead {id} exists and is in {stage}; ingestion sets only a new lead's entry stage. "
     "Move it with a transition."
 )
-SCORE_OF_EXISTING = (
+SCORE_OF_EXISTING = gettext_lazy(
     "Lead {id} exists with score {score}; ingestion sets only a new lead's initial score. "
     "Scores change through activities and scoring rules."
 )
-WRITTEN_MEANWHILE = "Another request wrote this lead at the same time; send the row again."
-LEAD_NOT_FOUND = "No lead with {ref}."
+WRITTEN_MEANWHILE = gettext_lazy(
+    "Another request wrote this lead at the same time; send the row again."
+)
+LEAD_NOT_FOUND = gettext_lazy("No lead with {ref}.")
 
 
 class RowStatus(StrEnum):
@@ -67,7 +70,7 @@ class RowResult:
 def _errors(exc: ValidationError | TransitionError) -> dict[str, list[str]]:
     """A refusal as `{field: [messages]}`; a refused stage move names `stage`."""
     if isinstance(exc, TransitionError):
-        return {"stage": [exc.message]}
+        return {"stage": [str(exc.message)]}
     if not hasattr(exc, "error_dict"):
         return {"non_field_errors": exc.messages}
     return {
@@ -133,7 +136,7 @@ def lead_upsert(*, actor: User | None, fields: dict[str, Any]) -> tuple[Lead, Ro
     found = _lead_found(external_id=cleaned.get("external_id"), email=cleaned.get("email"))
     if found is None:
         if not cleaned.get("external_id") and not cleaned.get("email"):
-            raise ValidationError(IDENTITY_NEEDED)
+            raise ValidationError(gettext(IDENTITY_NEEDED))
         return lead_create(actor=actor, stage=stage or DEFAULT_STAGE, **fields), RowStatus.CREATED
 
     # Read, not locked: a row that changes nothing locks nothing; lead_update locks the lead
@@ -385,7 +388,7 @@ class _Batch:
 
     def _new(self, stage_key: str, cleaned: dict[str, Any]) -> Lead:
         if not cleaned.get("external_id") and not cleaned.get("email"):
-            raise ValidationError(IDENTITY_NEEDED)
+            raise ValidationError(gettext(IDENTITY_NEEDED))
         stage = self._entry_stage(stage_key)
         lead = Lead(stage=stage, stage_entered_at=self.now, team=stage.team, **cleaned)
         lead.clean_fields(exclude=_NOT_CHECKED)
@@ -506,8 +509,14 @@ def activities_ingest(*, rows: Iterable[tuple[int, dict[str, Any]]]) -> list[Row
     for index, row, ref in rows:
         lead = leads.match(ref)
         if lead is None:
-            said = " or ".join(f"{name} '{value}'" for name, value in ref.items() if value)
-            message = LEAD_NOT_FOUND.format(ref=said) if said else IDENTITY_NEEDED
+            named = [f"{name} '{value}'" for name, value in ref.items() if value]
+            # Translators: a lead named two ways, e.g. "external_id 'A1' or email 'a@b.c'".
+            said = (
+                gettext("{first} or {second}").format(first=named[0], second=named[1])
+                if len(named) == 2
+                else "".join(named)
+            )
+            message = LEAD_NOT_FOUND.format(ref=said) if said else gettext(IDENTITY_NEEDED)
             outcomes.append((index, None, {"lead": [message]}))
             continue
         activity = Activity(

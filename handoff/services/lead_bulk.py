@@ -120,7 +120,7 @@ ACTIONS = {"campaign": _campaign, "reassign": _reassign, "recycle": _recycle}
 
 def _refusal(exc: Exception) -> str:
     if isinstance(exc, DomainError):
-        return exc.message
+        return str(exc.message)
     return "; ".join(exc.messages)
 
 

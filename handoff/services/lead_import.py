@@ -34,7 +34,7 @@ from typing import Any
 from django.conf import settings
 from django.db import transaction
 from django.db.models import QuerySet
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.translation import gettext_lazy as _
 from rest_framework import serializers
 
@@ -44,6 +44,7 @@ from handoff.models import LeadImport
 from handoff.services.ingest import BATCH_MAX, RowStatus, leads_ingest
 from leadflow.csv import FORMULA_STARTS
 from leadflow.errors import DomainError
+from leadflow.locale import user_language
 
 logger = logging.getLogger(__name__)
 
@@ -455,12 +456,14 @@ def lead_import_run(
             chunk = list(islice(records, chunk_rows))
             position += len(chunk)
             now = timezone.now()
-            outcomes = _records_ingest(
-                actor=lead_import.created_by,
-                columns=lead_import.columns,
-                mapping=lead_import.mapping,
-                records=chunk,
-            )
+            # The refusals are kept for whoever imported the file: in their language.
+            with translation.override(user_language(lead_import.created_by)):
+                outcomes = _records_ingest(
+                    actor=lead_import.created_by,
+                    columns=lead_import.columns,
+                    mapping=lead_import.mapping,
+                    records=chunk,
+                )
             _tally(lead_import, outcomes, now=now)
             if not chunk:  # fewer records than counted at upload: the file is what it is
                 lead_import.total_rows = lead_import.processed_rows

@@ -14,6 +14,7 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import F
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 
 from funnel.models import HandoffPair, ReasonCode, Role, Stage, StageKind, User
 from funnel.rules import ConcurrentChange, move_check, stage_get
@@ -46,11 +47,11 @@ def lead_data(lead: Lead) -> dict[str, Any]:
 
 KEEP_OWNER = object()  # lead_transition leaves the owner as it is
 
-CONCURRENT_CHANGE = (
+CONCURRENT_CHANGE = _(
     "This lead was changed by someone else meanwhile: it is now in {current}, not {expected}. "
     "Reload it and try again."
 )
-LEAD_MERGED = "This lead was merged into lead {into} meanwhile; act on lead {into}."
+LEAD_MERGED = _("This lead was merged into lead {into} meanwhile; act on lead {into}.")
 
 
 def _actor_label(actor: User | None, actor_label: str) -> str:
@@ -245,7 +246,7 @@ def lead_clean_fields(fields: dict[str, Any]) -> dict[str, Any]:
     """Normalise contact fields the way the database stores them."""
     unknown = set(fields) - LEAD_FIELDS
     if unknown:
-        raise ValidationError({name: "Unknown field." for name in sorted(unknown)})
+        raise ValidationError({name: _("Unknown field.") for name in sorted(unknown)})
     cleaned = dict(fields)
     if "email" in cleaned:
         cleaned["email"] = (cleaned["email"] or "").strip().lower()
@@ -266,7 +267,7 @@ def lead_update(*, lead: Lead, actor: User | None, fields: dict[str, Any]) -> Le
     """Change a lead's contact fields; only the columns that changed are written."""
     refused = sorted(set(fields) & (LEAD_FIELDS - CONTACT_FIELDS))
     if refused:
-        raise ValidationError({name: "Changes only through its own action." for name in refused})
+        raise ValidationError({name: _("Changes only through its own action.") for name in refused})
     cleaned = lead_clean_fields(fields)
     current = Lead.objects.select_for_update().get(pk=lead.pk)
     changed = [name for name, value in cleaned.items() if getattr(current, name) != value]

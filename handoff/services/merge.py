@@ -8,6 +8,8 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import F, Sum
 from django.utils import timezone
+from django.utils.translation import gettext, gettext_noop
+from django.utils.translation import gettext_lazy as _
 
 from funnel.models import User
 from handoff.models import Activity, Disposition, Lead, Notification, Offer, Touch
@@ -17,11 +19,11 @@ from integrations.events import event_record
 from integrations.models import EventType
 from leadflow.errors import DomainError
 
-MERGE_SELF = "A lead cannot be merged into itself."
-MERGE_INTO_MERGED = (
+MERGE_SELF = gettext_noop("A lead cannot be merged into itself.")
+MERGE_INTO_MERGED = _(
     "Lead {id} was merged into lead {into} on {when:%Y-%m-%d %H:%M}; merge into lead {into}."
 )
-ALREADY_MERGED = "Lead {id} was already merged into lead {into} on {when:%Y-%m-%d %H:%M}."
+ALREADY_MERGED = _("Lead {id} was already merged into lead {into} on {when:%Y-%m-%d %H:%M}.")
 
 
 class MergeError(DomainError):
@@ -55,7 +57,7 @@ def lead_merge(*, survivor: Lead, duplicate: Lead, actor: User | None) -> Lead:
     overwritten. The duplicate is kept, marked merged.
     """
     if survivor.pk == duplicate.pk:
-        raise ValidationError({"duplicate": MERGE_SELF})
+        raise ValidationError({"duplicate": gettext(MERGE_SELF)})
     # Lower id first: merges of the same two leads, in either direction, queue behind each
     # other instead of deadlocking. Leads before their offers, as everywhere.
     locked = {

@@ -10,8 +10,9 @@ from django.conf import settings
 from django.core.mail import EmailMessage, send_mail
 from django.db import transaction
 from django.db.models import Prefetch
-from django.template.defaultfilters import pluralize
-from django.utils import timezone
+from django.utils import timezone, translation
+from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 from funnel.models import User
 from handoff.models import (
@@ -22,6 +23,7 @@ from handoff.models import (
     Offer,
 )
 from leadflow.batches import ids_within
+from leadflow.locale import user_language, user_time_zone
 
 logger = logging.getLogger(__name__)
 
@@ -32,24 +34,54 @@ EMAIL_OVERDUE_BATCH = 200
 EMAIL_OVERDUE_TIME_BUDGET = 40.0
 
 
-def lead_summary(lead: Lead, activities: int = 10) -> str:
-    """Contact data and recent marketing activity: why marketing thinks the lead is ready."""
+def lead_summary(lead: Lead, activities: int = 10, *, tz: datetime.tzinfo | None = None) -> str:
+    """Contact data and recent marketing activity: why marketing thinks the lead is ready. In
+    the active language; times on `tz`'s clock (the recipient's), else as stored."""
+    dash = "-"
+    if lead.title and lead.company:
+        # Translators: a lead's job title and company, e.g. "CTO at Acme".
+        works = _("{title} at {company}").format(title=lead.title, company=lead.company)
+    else:
+        works = lead.title or lead.company
     lines = [
         f"{lead.first_name} {lead.last_name}".strip() or lead.email,
-        f"{lead.title} at {lead.company}".strip(" at"),
-        f"Email: {lead.email}  Phone: {lead.phone or '-'}",
-        f"Country: {lead.country or '-'}  Industry: {lead.industry or '-'}  "
-        f"Employees: {lead.employees or '-'}",
-        f"Score: {lead.score}  Source: {lead.source or '-'}  "
-        f"Campaign: {lead.campaign.name if lead.campaign_id else '-'}",
+        works,
+        _("Email: {email}  Phone: {phone}").format(email=lead.email, phone=lead.phone or dash),
+        _("Country: {country}  Industry: {industry}  Employees: {employees}").format(
+            country=lead.country or dash,
+            industry=lead.industry or dash,
+            employees=lead.employees or dash,
+        ),
+        _("Score: {score}  Source: {source}  Campaign: {campaign}").format(
+            score=lead.score,
+            source=lead.source or dash,
+            campaign=lead.campaign.name if lead.campaign_id else dash,
+        ),
     ]
     recent = list(lead.activities.order_by("-at")[:activities])
     if recent:
-        lines.append("Recent activity:")
+        lines.append(_("Recent activity:"))
         lines += [
-            f"  {a.at:%Y-%m-%d %H:%M} {a.get_kind_display()} {a.detail or ''}" for a in recent
+            f"  {_local(a.at, tz):%Y-%m-%d %H:%M} {a.get_kind_display()} {a.detail or ''}"
+            for a in recent
         ]
     return "\n".join(line for line in lines if line)
+
+
+def _local(moment: datetime.datetime, tz: datetime.tzinfo | None) -> datetime.datetime:
+    return (
+        timezone.localtime(moment, tz) if tz is not None and timezone.is_aware(moment) else moment
+    )
+
+
+def recipient_local(moment: datetime.datetime, user: User) -> datetime.datetime:
+    """`moment` on the clock `user` reads times on (their time zone, else the site's)."""
+    return _local(moment, user_time_zone(user))
+
+
+def speaking_to(user: User):
+    """Render what `user` will read in their language: `with speaking_to(user): ...`."""
+    return translation.override(user_language(user))
 
 
 def notify(
@@ -113,14 +145,17 @@ def notification_email(*, notification_id: int) -> bool:
         or not notification.user.email
     ):
         return False
-    EmailMessage(
-        # A lead's name may hold a line break, and a header may not (BadHeaderError): one line.
-        " ".join(f"[Leadflow] {notification.subject}".split()),
-        notification.body,
-        settings.DEFAULT_FROM_EMAIL,
-        [notification.user.email],
-        headers={"Message-ID": notification_message_id(notification.pk)},
-    ).send()
+    # The subject and body were written in the recipient's language when it was made.
+    with speaking_to(notification.user):
+        message = EmailMessage(
+            # A lead's name may hold a line break, and a header may not (BadHeaderError): one line.
+            " ".join(f"[Leadflow] {notification.subject}".split()),
+            notification.body,
+            settings.DEFAULT_FROM_EMAIL,
+            [notification.user.email],
+            headers={"Message-ID": notification_message_id(notification.pk)},
+        )
+    message.send()
     notification.emailed_at = timezone.now()
     notification.save(update_fields=["emailed_at"])
     return True
@@ -177,13 +212,18 @@ def notification_digest_send() -> int:
     now = timezone.now()
     for user in users:
         items = user.waiting
-        body = "\n\n".join(f"{n.created_at:%Y-%m-%d %H:%M} {n.subject}\n{n.body}" for n in items)
-        send_mail(
-            f"[Leadflow] Your daily digest: {len(items)} notification{pluralize(len(items))}",
-            body,
-            settings.DEFAULT_FROM_EMAIL,
-            [user.email],
-        )
+        with speaking_to(user):
+            body = "\n\n".join(
+                f"{recipient_local(n.created_at, user):%Y-%m-%d %H:%M} {n.subject}\n{n.body}"
+                for n in items
+            )
+            count = len(items)
+            subject = "[Leadflow] " + ngettext(
+                "Your daily digest: %(count)d notification",
+                "Your daily digest: %(count)d notifications",
+                count,
+            ) % {"count": count}
+        send_mail(subject, body, settings.DEFAULT_FROM_EMAIL, [user.email])
         Notification.objects.filter(pk__in=[n.pk for n in items]).update(emailed_at=now)
         sent += 1
     return sent

@@ -13,34 +13,47 @@ from enum import StrEnum
 from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext, gettext_noop, pgettext_lazy
+from django.utils.translation import gettext_lazy as _
 
 from funnel.models import ReasonCode, ReasonPurpose, Role, User
 from funnel.selectors import user_manages_team
 from handoff.models import Lead, Notification, Offer, OfferHolding, OfferStatus, SlaClock
 from handoff.services import sla
 from handoff.services.leads import lead_transition
-from handoff.services.notifications import lead_summary, notify
+from handoff.services.notifications import lead_summary, notify, recipient_local, speaking_to
 from handoff.services.offer_sync import offer_data
 from handoff.services.routing import routing_apply
 from integrations.events import event_record
 from integrations.models import EventType
 from leadflow.batches import ids_within
 from leadflow.errors import DomainError
+from leadflow.locale import user_time_zone
 
-OFFER_DECIDED = "This offer was already {status}{by} on {when:%Y-%m-%d %H:%M}."
-OFFER_NOT_YOURS = (
+OFFER_DECIDED = _("This offer was already {status} on {when:%Y-%m-%d %H:%M}.")
+OFFER_DECIDED_BY = _("This offer was already {status} by {by} on {when:%Y-%m-%d %H:%M}.")
+# What an offer that is no longer pending was, in OFFER_DECIDED.
+OFFER_DECIDED_AS = {
+    OfferStatus.ACCEPTED: pgettext_lazy("an offer was already …", "accepted"),
+    OfferStatus.REJECTED: pgettext_lazy("an offer was already …", "rejected"),
+    OfferStatus.EXPIRED: pgettext_lazy("an offer was already …", "expired"),
+    OfferStatus.WITHDRAWN: pgettext_lazy("an offer was already …", "withdrawn"),
+}
+OFFER_NOT_YOURS = _(
     "This offer is assigned to {assignee}; only they, the {team} manager or an admin may act on it."
 )
-OFFER_NOT_IN_QUEUE = "Only members of {team}, its manager or an admin may act on its queued offers."
-OFFER_NOT_QUEUED = "This offer is assigned to {assignee}, not waiting in a queue."
-OFFER_CLAIMED = (
+OFFER_NOT_IN_QUEUE = _(
+    "Only members of {team}, its manager or an admin may act on its queued offers."
+)
+OFFER_NOT_QUEUED = _("This offer is assigned to {assignee}, not waiting in a queue.")
+OFFER_CLAIMED = _(
     "{assignee} claimed this offer from the {team} queue on {when:%Y-%m-%d %H:%M}; "
     "it is theirs to accept or reject."
 )
-ASSIGN_NOT_ALLOWED = "Only the {team} manager or an admin may assign its queued offers."
-ASSIGNEE_NOT_MEMBER = "{user} is not an active member of {team}."
-REJECT_REASON_REQUIRED = "Rejecting needs a reject reason."
-NO_OPEN_OFFER = "This lead has no open offer."
+ASSIGN_NOT_ALLOWED = _("Only the {team} manager or an admin may assign its queued offers.")
+ASSIGNEE_NOT_MEMBER = _("{user} is not an active member of {team}.")
+REJECT_REASON_REQUIRED = gettext_noop("Rejecting needs a reject reason.")
+NO_OPEN_OFFER = _("This lead has no open offer.")
 
 logger = logging.getLogger(__name__)
 
@@ -93,9 +106,13 @@ def offer_may_act(offer: Offer, user: User) -> bool:
 
 def _check_decidable(offer: Offer, actor: User) -> None:
     if offer.status != OfferStatus.PENDING:
-        by = f" by {offer.decided_by}" if offer.decided_by_id else ""
+        status = OFFER_DECIDED_AS.get(offer.status, offer.status)
         when = offer.decided_at or offer.offered_at
-        raise OfferConflict(OFFER_DECIDED.format(status=offer.status, by=by, when=when))
+        if offer.decided_by_id:
+            raise OfferConflict(
+                OFFER_DECIDED_BY.format(status=status, by=offer.decided_by, when=when)
+            )
+        raise OfferConflict(OFFER_DECIDED.format(status=status, when=when))
     if not offer_may_act(offer, actor):
         if offer.assignee_id is None:
             raise OfferForbidden(OFFER_NOT_IN_QUEUE.format(team=offer.queue))
@@ -125,31 +142,34 @@ def _locked(offer: Offer) -> Offer:
 
 
 def alert_routed(offer: Offer) -> None:
+    """Tell whoever now holds the offer (its assignee, or its queue's manager), in their
+    language, with its due time on their clock."""
     lead = offer.lead
-    summary = lead_summary(lead)
-    due = (
-        f"Accept or reject by {offer.accept_due_at:%Y-%m-%d %H:%M %Z}.\n\n"
-        if offer.accept_due_at
-        else ""
-    )
     if offer.assignee_id:
-        notify(
-            user=offer.assignee,
-            kind=Notification.Kind.ASSIGNED,
-            subject=f"New lead for you: {lead}",
-            body=f"{offer.handoff.name}. {due}{summary}",
-            offer=offer,
-            lead=lead,
-        )
+        recipient, kind = offer.assignee, Notification.Kind.ASSIGNED
     elif offer.queue and offer.queue.manager_id:
-        notify(
-            user=offer.queue.manager,
-            kind=Notification.Kind.QUEUED,
-            subject=f"New lead in the {offer.queue} queue: {lead}",
-            body=f"Assign it to a rep or let a member claim it. {due}{summary}",
-            offer=offer,
-            lead=lead,
+        recipient, kind = offer.queue.manager, Notification.Kind.QUEUED
+    else:
+        return
+    with speaking_to(recipient):
+        summary = lead_summary(lead, tz=user_time_zone(recipient))
+        due = (
+            gettext("Accept or reject by {when:%Y-%m-%d %H:%M %Z}.").format(
+                when=recipient_local(offer.accept_due_at, recipient)
+            )
+            + "\n\n"
+            if offer.accept_due_at
+            else ""
         )
+        if kind == Notification.Kind.ASSIGNED:
+            subject = gettext("New lead for you: {lead}").format(lead=lead)
+            body = f"{offer.handoff.name}. {due}{summary}"
+        else:
+            subject = gettext("New lead in the {queue} queue: {lead}").format(
+                queue=offer.queue, lead=lead
+            )
+            body = gettext("Assign it to a rep or let a member claim it.") + f" {due}{summary}"
+    notify(user=recipient, kind=kind, subject=subject, body=body, offer=offer, lead=lead)
 
 
 @transaction.atomic
@@ -275,7 +295,7 @@ def offer_reject(*, offer: Offer, actor: User, reason: ReasonCode | None, note: 
     offer = _locked(offer)
     _check_decidable(offer, actor)
     if reason is None or reason.purpose != ReasonPurpose.REJECT:
-        raise OfferError(REJECT_REASON_REQUIRED)
+        raise OfferError(gettext(REJECT_REASON_REQUIRED))
     now = timezone.now()
     lead = Lead.objects.get(pk=offer.lead_id)
     lead_transition(

@@ -13,11 +13,18 @@ from __future__ import annotations
 
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext, gettext_noop, ngettext, pgettext_lazy
+from django.utils.translation import gettext_lazy as _
 
 from funnel.models import Role, User
 from funnel.selectors import user_manages_team
 from handoff.models import Lead, Notification, Offer, OfferStatus
-from handoff.services.notifications import lead_summary, notifications_send
+from handoff.services.notifications import (
+    lead_summary,
+    notifications_send,
+    recipient_local,
+    speaking_to,
+)
 from handoff.services.offers import (
     ASSIGNEE_NOT_MEMBER,
     OfferConflict,
@@ -26,13 +33,22 @@ from handoff.services.offers import (
     offer_assign,
     offer_holder_changed,
 )
+from leadflow.locale import user_time_zone
 
 # How the holding and the `offer.assigned` event say the lead changed hands.
 REASSIGNED_VIA = "reassign"
 
-REASSIGN_NOT_ALLOWED = "Only the {team} manager or an admin may reassign its leads."
-NOT_BEING_WORKED = "{lead} is no longer being worked under this offer: it was {status}."
-NOTHING_CHOSEN = "Choose at least one lead to reassign."
+REASSIGN_NOT_ALLOWED = _("Only the {team} manager or an admin may reassign its leads.")
+NOT_BEING_WORKED = _("{lead} is no longer being worked under this offer: it was {status}.")
+NOTHING_CHOSEN = gettext_noop("Choose at least one lead to reassign.")
+# What an offer no longer being worked was, in NOT_BEING_WORKED.
+NO_LONGER_AS = {
+    "closed": pgettext_lazy("an offer … was …", "closed"),
+    OfferStatus.PENDING: pgettext_lazy("an offer … was …", "pending"),
+    OfferStatus.REJECTED: pgettext_lazy("an offer … was …", "rejected"),
+    OfferStatus.EXPIRED: pgettext_lazy("an offer … was …", "expired"),
+    OfferStatus.WITHDRAWN: pgettext_lazy("an offer … was …", "withdrawn"),
+}
 
 
 def _locked(offer: Offer) -> Offer:
@@ -57,32 +73,58 @@ def _tell(offer: Offer, *, actor: User, previous: User | None, assignee: User) -
     """The new holder learns why the lead is theirs now; the previous one, where it went."""
     lead = offer.lead
     by = actor.get_full_name() or actor.username
-    due = ""
-    if offer.first_touch_at is None and offer.first_touch_due_at:
-        due = f"First touch due {offer.first_touch_due_at:%Y-%m-%d %H:%M %Z}.\n\n"
-    was = f" from {previous}" if previous else ""
-    notes = [
-        Notification(
-            user=assignee,
-            kind=Notification.Kind.ASSIGNED,
-            subject=f"Lead reassigned to you: {lead}",
-            body=f"{by} handed you this {offer.handoff.name} lead{was}; it is yours to work "
-            f"now, with {offer.touch_count} touches logged so far. {due}{lead_summary(lead)}",
-            offer=offer,
-            lead=lead,
+    with speaking_to(assignee):
+        due = ""
+        if offer.first_touch_at is None and offer.first_touch_due_at:
+            due = (
+                gettext("First touch due {when:%Y-%m-%d %H:%M %Z}.").format(
+                    when=recipient_local(offer.first_touch_due_at, assignee)
+                )
+                + "\n\n"
+            )
+        if previous:
+            handed = ngettext(
+                "{by} handed you this {handoff} lead from {previous}; it is yours to work now, "
+                "with {count} touch logged so far.",
+                "{by} handed you this {handoff} lead from {previous}; it is yours to work now, "
+                "with {count} touches logged so far.",
+                offer.touch_count,
+            )
+        else:
+            handed = ngettext(
+                "{by} handed you this {handoff} lead; it is yours to work now, "
+                "with {count} touch logged so far.",
+                "{by} handed you this {handoff} lead; it is yours to work now, "
+                "with {count} touches logged so far.",
+                offer.touch_count,
+            )
+        handed = handed.format(
+            by=by, handoff=offer.handoff.name, previous=previous, count=offer.touch_count
         )
-    ]
-    if previous is not None:
-        notes.append(
+        notes = [
             Notification(
-                user=previous,
-                kind=Notification.Kind.REROUTED,
-                subject=f"Lead reassigned: {lead}",
-                body=f"{by} handed this {offer.handoff.name} lead to {assignee}.",
+                user=assignee,
+                kind=Notification.Kind.ASSIGNED,
+                subject=gettext("Lead reassigned to you: {lead}").format(lead=lead),
+                body=f"{handed} {due}{lead_summary(lead, tz=user_time_zone(assignee))}",
                 offer=offer,
                 lead=lead,
             )
-        )
+        ]
+    if previous is not None:
+        with speaking_to(previous):
+            notes.append(
+                Notification(
+                    user=previous,
+                    kind=Notification.Kind.REROUTED,
+                    subject=gettext("Lead reassigned: {lead}").format(lead=lead),
+                    body=gettext("{by} handed this {handoff} lead to {assignee}.").format(
+                        by=by, handoff=offer.handoff.name, assignee=assignee
+                    ),
+                    offer=offer,
+                    lead=lead,
+                )
+            )
     notifications_send(notes)
 
 
@@ -98,6 +140,7 @@ def offer_reassign(*, offer: Offer, actor: User, assignee: User) -> Offer:
     offer = _locked(offer)
     if offer.status != OfferStatus.ACCEPTED or offer.closed_at is not None:
         status = "closed" if offer.status == OfferStatus.ACCEPTED else offer.status
+        status = NO_LONGER_AS.get(status, status)
         raise OfferConflict(NOT_BEING_WORKED.format(lead=offer.lead, status=status))
     _check_may_reassign(offer, actor, assignee)
     if offer.assignee_id == assignee.pk:
@@ -119,7 +162,7 @@ def offers_reassign(*, offers: list[Offer], actor: User, assignee: User) -> list
     its queue's point of contact assigns it, an accepted one by `offer_reassign`. Offers the
     assignee holds already are left as they are; returns the offers that changed hands."""
     if not offers:
-        raise OfferError(NOTHING_CHOSEN)
+        raise OfferError(gettext(NOTHING_CHOSEN))
     ids = sorted({offer.pk for offer in offers})
     # Every lead, then every offer, in id order: the statuses read here cannot change under
     # the dispatch below, and two managers reassigning overlapping sets cannot deadlock.

@@ -407,36 +407,61 @@ def routing_explain(decision: dict) -> str:
     territory = decision.get("territory")
     if territory:
         country, pool = territory["country"], territory["pool"]
+        # Translators: "US lead": a lead from that country (ISO code).
         lead = (
             gettext("%(country)s lead") % {"country": country}
             if country
             else gettext("Lead with no country")
         )
+        names = ", ".join(territory["territories"])
         if territory["reps"]:
-            part = ngettext(
-                "%(lead)s: territory %(names)s (%(count)d rep)",
-                "%(lead)s: territory %(names)s (%(count)d reps)",
-                territory["reps"],
-            ) % {
-                "lead": lead,
-                "names": ", ".join(territory["territories"]),
-                "count": territory["reps"],
-            }
+            # Each clause whole, for the translator: who covers the country, then who took it.
             if pool == POOL_NO_TERRITORY:
-                part += gettext(", none free, so a rep with no territory")
+                part = ngettext(
+                    "%(lead)s: territory %(names)s (%(count)d rep), none free, "
+                    "so a rep with no territory",
+                    "%(lead)s: territory %(names)s (%(count)d reps), none free, "
+                    "so a rep with no territory",
+                    territory["reps"],
+                )
             elif pool is None:
-                part += gettext(", none free, nor any rep with no territory")
+                part = ngettext(
+                    "%(lead)s: territory %(names)s (%(count)d rep), none free, "
+                    "nor any rep with no territory",
+                    "%(lead)s: territory %(names)s (%(count)d reps), none free, "
+                    "nor any rep with no territory",
+                    territory["reps"],
+                )
+            else:
+                part = ngettext(
+                    "%(lead)s: territory %(names)s (%(count)d rep)",
+                    "%(lead)s: territory %(names)s (%(count)d reps)",
+                    territory["reps"],
+                )
+            part %= {"lead": lead, "names": names, "count": territory["reps"]}
+        elif country:
+            part = {
+                POOL_NO_TERRITORY: gettext(
+                    "%(lead)s: no rep here has a territory with %(country)s, "
+                    "so a rep with no territory"
+                ),
+                POOL_EVERYONE: gettext(
+                    "%(lead)s: no rep here has a territory with %(country)s, "
+                    "no rep with no territory free, so anyone"
+                ),
+            }.get(
+                pool,
+                gettext(
+                    "%(lead)s: no rep here has a territory with %(country)s, and nobody is free"
+                ),
+            ) % {"lead": lead, "country": country}
         else:
-            part = (
-                gettext("%(lead)s: no rep here has a territory with %(country)s")
-                % {"lead": lead, "country": country}
-                if country
-                else lead
-            )
-            part += {
-                POOL_NO_TERRITORY: gettext(", so a rep with no territory"),
-                POOL_EVERYONE: gettext(", no rep with no territory free, so anyone"),
-            }.get(pool, gettext(", and nobody is free"))
+            part = {
+                POOL_NO_TERRITORY: gettext("Lead with no country, so a rep with no territory"),
+                POOL_EVERYONE: gettext(
+                    "Lead with no country, no rep with no territory free, so anyone"
+                ),
+            }.get(pool, gettext("Lead with no country, and nobody is free"))
         parts.append(part)
     rule = (decision.get("rule") or {}).get("name")
     if decision.get("assignee"):

@@ -95,7 +95,7 @@ def routing_rule_create(*, handoff: HandoffPair, actor: User | None, **fields: A
     """A new rule for `handoff`, placed last: earlier rules still decide first."""
     unknown = sorted(set(fields) - set(RULE_FIELDS))
     if unknown:
-        raise ValidationError({name: "Unknown field." for name in unknown})
+        raise ValidationError({name: _("Unknown field.") for name in unknown})
     fields = _normalise(fields)
     campaigns = fields.pop("campaigns", None)
     # The handoff's rules are locked, so two rules added at once get different places.
@@ -121,7 +121,7 @@ def routing_rule_update(
     """Change a rule's conditions, target or active flag; its place and rotation stay."""
     unknown = sorted(set(fields) - set(RULE_FIELDS))
     if unknown:
-        raise ValidationError({name: "Unknown field." for name in unknown})
+        raise ValidationError({name: _("Unknown field.") for name in unknown})
     fields = _normalise(fields)
     campaigns = fields.pop("campaigns", None)
     current = RoutingRule.objects.select_for_update().get(pk=rule.pk)

@@ -66,7 +66,7 @@ def scoring_rule_update(
     """Change a rule; only the columns that changed are written (none: nothing is)."""
     unknown = sorted(set(fields) - set(RULE_FIELDS))
     if unknown:
-        raise ValidationError({name: "Unknown field." for name in unknown})
+        raise ValidationError({name: _("Unknown field.") for name in unknown})
     fields = {k: v.strip() if isinstance(v, str) else v for k, v in fields.items()}
     current = ScoringRule.objects.select_for_update().get(pk=rule.pk)
     changed = [name for name, value in fields.items() if getattr(current, name) != value]

@@ -6,6 +6,7 @@ from decimal import Decimal
 
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext
 
 from funnel.models import HandoffPair
 from handoff.models import BreachAction, RoutingRule, RoutingStrategy, SlaAgreement, SlaClock
@@ -55,7 +56,8 @@ def handoff_setup_defaults() -> dict[str, int]:
             RoutingRule.objects.create(
                 handoff=pair,
                 position=100,
-                name=f"Everyone in {pair.receiving_team}, by weight",
+                # Data once made: named in the language setup_funnel runs in (--language).
+                name=gettext("Everyone in %(team)s, by weight") % {"team": pair.receiving_team},
                 strategy=RoutingStrategy.WEIGHTED,
                 target_team=pair.receiving_team,
             )

@@ -9,6 +9,8 @@ from decimal import Decimal
 from django.db import transaction
 from django.db.models import Max
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from funnel.models import HandoffPair, User
 from funnel.selectors import user_manages_team
@@ -22,12 +24,17 @@ from handoff.models import (
 from handoff.working_time import working_add
 from leadflow.errors import DomainError
 
-NOT_A_LEADER = (
+NOT_A_LEADER = _(
     "Only the manager of {sender} (marketing side) or of {receiver} (sales side) "
     "may sign off this agreement."
 )
-ALREADY_SIGNED = "The {side} side already signed off version {version}."
-AGREEMENT_SUPERSEDED = "Version {version} was superseded by a newer proposal; sign that one."
+ALREADY_SIGNED = _("The {side} side already signed off version {version}.")
+# The side that signed, in ALREADY_SIGNED.
+SIDES = {
+    "marketing": pgettext_lazy("the … side (of an agreement) already signed", "marketing"),
+    "sales": pgettext_lazy("the … side (of an agreement) already signed", "sales"),
+}
+AGREEMENT_SUPERSEDED = _("Version {version} was superseded by a newer proposal; sign that one.")
 
 
 class AgreementError(DomainError):
@@ -91,11 +98,15 @@ def agreement_sign_off(*, agreement: SlaAgreement, actor: User) -> SlaAgreement:
     now = timezone.now()
     if user_manages_team(actor, pair.sending_team_id):
         if agreement.marketing_signoff_at:
-            raise AgreementError(ALREADY_SIGNED.format(side="marketing", version=agreement.version))
+            raise AgreementError(
+                ALREADY_SIGNED.format(side=SIDES["marketing"], version=agreement.version)
+            )
         agreement.marketing_signoff_by, agreement.marketing_signoff_at = actor, now
     elif user_manages_team(actor, pair.receiving_team_id):
         if agreement.sales_signoff_at:
-            raise AgreementError(ALREADY_SIGNED.format(side="sales", version=agreement.version))
+            raise AgreementError(
+                ALREADY_SIGNED.format(side=SIDES["sales"], version=agreement.version)
+            )
         agreement.sales_signoff_by, agreement.sales_signoff_at = actor, now
     else:
         raise AgreementError(

@@ -10,6 +10,8 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import Case, Exists, F, OuterRef, Q, Value, When
 from django.utils import timezone
+from django.utils.translation import gettext, gettext_noop
+from django.utils.translation import gettext_lazy as _
 
 from funnel.models import (
     HandoffPair,
@@ -37,24 +39,29 @@ from integrations.events import event_record
 from integrations.models import EventType
 from leadflow.errors import DomainError
 
-NOT_THE_HOLDER = "Only the lead's owner, their team's manager or an admin may do this."
-TOUCH_IN_FUTURE = "A touch cannot be logged in the future."
-NEXT_STEP_NEEDED = "Say what the next step is, or leave its date empty."
-NEXT_STEP_IN_PAST = "The next step cannot be due before the touch."
-TOUCH_TOO_OLD = "A touch older than 90 days cannot be logged: it would rewrite SLA history."
-CANNOT_QUALIFY = "A lead in {stage} has no next stage to be qualified into."
-NO_STAGE_OF_KIND = "The funnel has no active {kind} stage."
-REASON_NEEDED = "A {disposition} disposition needs a {purpose} reason."
-TOO_FEW_TOUCHES = (
+# gettext_noop: plain text, translated where raised (gettext), for callers that compare it.
+NOT_THE_HOLDER = gettext_noop(
+    "Only the lead's owner, their team's manager or an admin may do this."
+)
+TOUCH_IN_FUTURE = gettext_noop("A touch cannot be logged in the future.")
+NEXT_STEP_NEEDED = _("Say what the next step is, or leave its date empty.")
+NEXT_STEP_IN_PAST = _("The next step cannot be due before the touch.")
+TOUCH_TOO_OLD = _("A touch older than 90 days cannot be logged: it would rewrite SLA history.")
+CANNOT_QUALIFY = _("A lead in {stage} has no next stage to be qualified into.")
+NO_STAGE_OF_KIND = _("The funnel has no active {kind} stage.")
+REASON_NEEDED = _("A {disposition} disposition needs a {purpose} reason.")
+TOO_FEW_TOUCHES = _(
     "Unable to reach needs at least {needed} touches under the agreement; this lead has {count}."
 )
-AMOUNT_NEEDED = "A won disposition needs the amount won."
-NEGATIVE_AMOUNT = "The amount cannot be negative."
-NOT_HELD = "This lead is not held by sales or the inside team (no owner)."
-DISPOSITION_NOT_POSSIBLE = "{disposition} is not possible for a lead in {stage}."
-DISPOSITION_NOT_FOR_ROLE = "Your role ({role}) may not record {disposition} for a lead in {stage}."
-NO_REASON_TAKEN = "A {disposition} disposition takes no reason."
-UNKNOWN_DISPOSITION = "Unknown disposition '{disposition}'."
+AMOUNT_NEEDED = _("A won disposition needs the amount won.")
+NEGATIVE_AMOUNT = _("The amount cannot be negative.")
+NOT_HELD = _("This lead is not held by sales or the inside team (no owner).")
+DISPOSITION_NOT_POSSIBLE = _("{disposition} is not possible for a lead in {stage}.")
+DISPOSITION_NOT_FOR_ROLE = _(
+    "Your role ({role}) may not record {disposition} for a lead in {stage}."
+)
+NO_REASON_TAKEN = _("A {disposition} disposition takes no reason.")
+UNKNOWN_DISPOSITION = _("Unknown disposition '{disposition}'.")
 UNABLE_TO_REACH_REASON = "unable_to_reach"
 
 # Touch time may run slightly ahead of the server's clock (a phone's clock, say).
@@ -111,10 +118,10 @@ def touch_log(
         raise WorkError(LEAD_MERGED.format(into=lead.merged_into_id))
     offer = lead_offer_active(lead)
     if not lead_may_work(lead, actor, offer):
-        raise WorkForbidden(NOT_THE_HOLDER)
+        raise WorkForbidden(gettext(NOT_THE_HOLDER))
     at = at or timezone.now()
     if at > timezone.now() + CLOCK_SKEW:
-        raise ValidationError({"at": TOUCH_IN_FUTURE})
+        raise ValidationError({"at": gettext(TOUCH_IN_FUTURE)})
     if at < timezone.now() - TOUCH_LATEST_LOGGING:
         raise ValidationError({"at": TOUCH_TOO_OLD})
     if next_step_due is not None and not next_step:
@@ -355,9 +362,9 @@ def lead_disposition(
     lead = Lead.objects.select_related("stage").get(pk=lead.pk)
     offer = lead_offer_active(lead)
     if lead.owner_id is None and actor.effective_role not in (Role.ADMIN, Role.INTEGRATION):
-        raise WorkError(NOT_HELD)
+        raise WorkError(str(NOT_HELD))
     if not lead_may_work(lead, actor, offer):
-        raise WorkForbidden(NOT_THE_HOLDER)
+        raise WorkForbidden(gettext(NOT_THE_HOLDER))
     if amount is not None and amount < 0:
         raise ValidationError({"amount": NEGATIVE_AMOUNT})
 

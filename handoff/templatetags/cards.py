@@ -2,8 +2,8 @@
 options were most of a queue page's rendering time. Each keeps what the user chose."""
 
 from django import template
-from django.utils.html import format_html_join
-from django.utils.safestring import mark_safe
+from django.utils.html import format_html, format_html_join
+from django.utils.translation import gettext as _
 
 from handoff.services.work import DISPOSITION_RULES
 
@@ -43,7 +43,8 @@ def disposition_options(choices, chosen=None):
     """Dispositions, each tagged with the reason purpose it takes and whether it needs an
     amount (DISPOSITION_RULES), for the page to show only the fields that apply. None is
     chosen until the user chooses: a Save pressed by mistake records nothing."""
-    prompt = mark_safe('<option value="">Disposition…</option>')  # a constant, no input
+    # Translators: the first, empty choice of the disposition (outcome) select of a lead card.
+    prompt = format_html('<option value="">{}</option>', _("Disposition…"))
     return prompt + format_html_join(
         "",
         '<option value="{}" data-purpose="{}" data-amount="{}"{}>{}</option>',
@@ -66,3 +67,13 @@ def posted(values, name, default=""):
     if values and name in values:
         return values[name]
     return default
+
+
+@register.filter
+def lower_first(label) -> str:
+    """A label as a word inside a sentence: its first letter lower case, unless it starts an
+    abbreviation ("SLA expired" stays so; `|lower` made it "sla expired")."""
+    label = str(label)
+    if len(label) > 1 and label[1].isupper():
+        return label
+    return label[:1].lower() + label[1:]

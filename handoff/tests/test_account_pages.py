@@ -259,7 +259,7 @@ def test_the_page_shows_each_kind_emailed_by_default(rep_client):
     page = rep_client.get(reverse("handoff:preferences")).text
 
     for _, label in Notification.Kind.choices:
-        assert escape(label) in page
+        assert escape(str(label)) in page
     assert page.count('<option value="email" selected>Email each</option>') == len(
         Notification.Kind.values
     )

@@ -1,4 +1,5 @@
-"""The signed-in user's own things: notifications, how each is delivered, time away.
+"""The signed-in user's own things: notifications, how each is delivered, time away, the
+language and time zone pages and emails use.
 
 Plain pages and forms (each POST redirects back), so they work without htmx; each write is one
 service call.
@@ -12,7 +13,9 @@ from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
-from django.utils import timezone
+from django.utils import timezone, translation
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy, gettext_noop
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from handoff.forms import PreferencesForm, ReadAllForm
@@ -21,8 +24,10 @@ from handoff.services.account import preferences_update
 from handoff.services.notifications import notification_mark_read, notifications_mark_read
 
 NOTIFICATIONS_PAGE_SIZE = 20
-PREFERENCES_SAVED = "Saved."
-READ_ALL_REFUSED = "Nothing was marked read: reload the page and try again."
+# Marked for translation, translated where shown: the constant stays the English text tests
+# look for in a page.
+PREFERENCES_SAVED = gettext_noop("Saved.")
+READ_ALL_REFUSED = gettext_lazy("Nothing was marked read: reload the page and try again.")
 
 
 def _back_to_list(request: HttpRequest) -> HttpResponse:
@@ -66,7 +71,8 @@ def notifications_read_all(request: HttpRequest) -> HttpResponse:
 @login_required
 def preferences(request: HttpRequest) -> HttpResponse:
     account = account_get(user=request.user)
-    initial = PreferencesForm.initial_for(account, notification_deliveries(user=request.user))
+    deliveries = notification_deliveries(user=request.user)
+    initial = PreferencesForm.initial_for(account, deliveries, user=request.user)
     data = request.POST if request.method == "POST" else None
     form = PreferencesForm(data, initial=initial, today=account.today)
     if form.is_valid():
@@ -75,8 +81,14 @@ def preferences(request: HttpRequest) -> HttpResponse:
             away_from=form.cleaned_data["away_from"],
             away_until=form.cleaned_data["away_until"],
             deliveries=form.deliveries,
+            language=form.cleaned_data["language"],
+            time_zone=form.cleaned_data["time_zone"],
         )
-        messages.success(request, PREFERENCES_SAVED)
+        # The confirmation in the language the next page is in (UserLocaleMiddleware activates
+        # the one just chosen; blank, the browser's).
+        language = request.user.language or translation.get_language_from_request(request)
+        with translation.override(language):
+            messages.success(request, _(PREFERENCES_SAVED))
         return redirect("handoff:preferences")
     context = {"form": form, "away_set": not account.away_over}
     return render(request, "handoff/account/preferences.html", context)

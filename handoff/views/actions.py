@@ -5,6 +5,8 @@ from __future__ import annotations
 
 from django.core.exceptions import ValidationError
 from django.http import HttpRequest
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from handoff.forms import AssignForm, DispositionForm, RejectForm, TouchForm
 from handoff.models import Lead, Offer, OfferStatus
@@ -13,13 +15,24 @@ from handoff.services.reassign import offer_reassign
 from handoff.services.work import lead_disposition, touch_log
 from leadflow.errors import DomainError
 
-NO_OFFER = "{lead} has no open offer."
+NO_OFFER = gettext_lazy("{lead} has no open offer.")
+# The confirmation of a logged touch, by its kind (Touch.Kind): whole sentences, so that each
+# reads right in every language.
+TOUCH_LOGGED = {
+    "call": gettext_lazy("Logged a call with %(lead)s."),
+    "email": gettext_lazy("Logged a email with %(lead)s."),
+    "meeting": gettext_lazy("Logged a meeting with %(lead)s."),
+    "social": gettext_lazy("Logged a social with %(lead)s."),
+}
 
 
 def _form_errors(form) -> str:
     """Each error with the label of its field, as the user saw it."""
     return "; ".join(
-        " ".join(errors) if name == "__all__" else f"{form[name].label}: {' '.join(errors)}"
+        " ".join(errors)
+        if name == "__all__"
+        # Translators: a field's label, then what is wrong with the value given in it.
+        else _("%(field)s: %(errors)s") % {"field": form[name].label, "errors": " ".join(errors)}
         for name, errors in form.errors.items()
     )
 
@@ -32,24 +45,24 @@ def _valid(form):
 
 def _pending(lead: Lead, offer: Offer | None) -> Offer:
     if offer is None:
-        raise ValidationError(NO_OFFER.format(lead=lead))
+        raise ValidationError(str(NO_OFFER).format(lead=lead))
     return offer
 
 
 def _accept(request, lead, offer):
     offer_accept(offer=_pending(lead, offer), actor=request.user)
-    return f"Accepted {lead}: it is in your leads now."
+    return _("Accepted %(lead)s: it is in your leads now.") % {"lead": lead}
 
 
 def _claim(request, lead, offer):
     offer_claim(offer=_pending(lead, offer), actor=request.user)
-    return f"{lead} is yours to accept or reject."
+    return _("%(lead)s is yours to accept or reject.") % {"lead": lead}
 
 
 def _reject(request, lead, offer):
     data = _valid(RejectForm(request.POST))
     offer_reject(offer=_pending(lead, offer), actor=request.user, **data)
-    return f"Rejected {lead}."
+    return _("Rejected %(lead)s.") % {"lead": lead}
 
 
 def _assign(request, lead, offer):
@@ -59,19 +72,27 @@ def _assign(request, lead, offer):
     data = _valid(AssignForm(request.POST, team_id=team))
     hand = offer_reassign if offer.status == OfferStatus.ACCEPTED else offer_assign
     hand(offer=offer, actor=request.user, assignee=data["assignee"])
-    return f"{lead} handed to {data['assignee']}."
+    return _("%(lead)s handed to %(assignee)s.") % {"lead": lead, "assignee": data["assignee"]}
 
 
 def _touch(request, lead, offer):
     data = _valid(TouchForm(request.POST))
     touch_log(lead=lead, actor=request.user, **data)
-    return f"Logged a {data['kind']} with {lead}."
+    kind = data["kind"]
+    if kind in TOUCH_LOGGED:
+        return TOUCH_LOGGED[kind] % {"lead": lead}
+    return _("Logged a %(kind)s with %(lead)s.") % {"kind": kind, "lead": lead}
 
 
 def _disposition(request, lead, offer):
     data = _valid(DispositionForm(request.POST))
     record = lead_disposition(lead=lead, actor=request.user, **data)
-    return f"{lead}: {record.get_kind_display().lower()}, now in {record.transition.to_stage}."
+    # Translators: a lead, what was recorded on it (won, lost…), the stage it moved to.
+    return _("%(lead)s: %(disposition)s, now in %(stage)s.") % {
+        "lead": lead,
+        "disposition": record.get_kind_display().lower(),
+        "stage": record.transition.to_stage,
+    }
 
 
 ACTIONS = {

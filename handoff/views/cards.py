@@ -7,6 +7,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from django.urls import reverse
+from django.utils.translation import gettext as _
 
 from funnel.models import ReasonPurpose, User
 from handoff.forms import DISPOSITION_PURPOSES, TouchForm, reason_choices
@@ -111,8 +112,8 @@ def select_options() -> dict[str, list]:
     reasons = reason_choices(*purposes, prompt="")[1:]
     reject = [(value, label) for value, label in reasons if value.startswith("reject:")]
     return {
-        "reject_reason": [("", "Why reject?"), *reject],
+        "reject_reason": [("", _("Why reject?")), *reject],
         "touch_kind": touch.fields["kind"].choices,
         "touch_outcome": touch.fields["outcome"].choices,
-        "disposition_reason": [("", "Reason…"), *(r for r in reasons if r not in reject)],
+        "disposition_reason": [("", _("Reason…")), *(r for r in reasons if r not in reject)],
     }

@@ -5,11 +5,12 @@ from datetime import datetime, timedelta
 from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 from rest_framework import exceptions
 from rest_framework.authentication import TokenAuthentication
 from rest_framework.authtoken.models import Token
 
-TOKEN_EXPIRED = "This token has expired; request a new one at POST /api/v1/auth/token/."
+TOKEN_EXPIRED = _("This token has expired; request a new one at POST /api/v1/auth/token/.")
 
 
 def token_expires_at(token: Token) -> datetime | None:

@@ -8,6 +8,7 @@ from django.conf import settings
 from django.core.exceptions import PermissionDenied, RequestDataTooBig
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.http import Http404
+from django.utils.translation import gettext_lazy as _
 from rest_framework import exceptions, status
 from rest_framework.response import Response
 from rest_framework.serializers import as_serializer_error
@@ -15,7 +16,7 @@ from rest_framework.views import exception_handler
 
 from leadflow.errors import DomainError
 
-BODY_TOO_LARGE = "The request body is larger than {limit:,} bytes; send less per request."
+BODY_TOO_LARGE = _("The request body is larger than {limit:,} bytes; send less per request.")
 
 
 def _first_message(errors) -> str:

@@ -18,6 +18,7 @@ import json
 import re
 
 from django.db import IntegrityError, transaction
+from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse
 from rest_framework import exceptions, serializers, status
 from rest_framework.response import Response
@@ -30,11 +31,11 @@ from .serializers import ErrorSerializer
 HEADER = "Idempotency-Key"
 REPLAYED_HEADER = "Idempotent-Replayed"
 KEY_MAX_LENGTH = 255
-KEY_REUSED = (
+KEY_REUSED = _(
     "This Idempotency-Key was already used for a different request; "
     "send a new key for a new request."
 )
-KEY_INVALID = "An Idempotency-Key has 1 to 255 characters, none of them control characters."
+KEY_INVALID = _("An Idempotency-Key has 1 to 255 characters, none of them control characters.")
 # NUL, which PostgreSQL cannot store, and the other C0 controls and DEL. HTTP forbids them in a
 # header (gunicorn refuses them itself), but not every server in front of the app does.
 _CONTROL = re.compile("[\x00-\x1f\x7f]")

@@ -13,13 +13,17 @@ from __future__ import annotations
 
 import re
 
+from django.utils.text import format_lazy
+from django.utils.translation import gettext_lazy as _
 from rest_framework import parsers
 from rest_framework.exceptions import ParseError
 
 # Leads in bulk with their attributes sit at depth 4 ({"leads": [{"attributes": {…}}]}).
 MAX_DEPTH = 32
-TOO_DEEP = f"JSON nested deeper than {MAX_DEPTH} levels."
-LONE_SURROGATE = "JSON string with a lone surrogate (U+{code:04X}) at {where}: not valid Unicode."
+TOO_DEEP = format_lazy(_("JSON nested deeper than {depth} levels."), depth=MAX_DEPTH)
+LONE_SURROGATE = _(
+    "JSON string with a lone surrogate (U+{code:04X}) at {where}: not valid Unicode."
+)
 
 _SURROGATE = re.compile("[\ud800-\udfff]")
 

@@ -1,3 +1,4 @@
+from django.utils.translation import gettext_lazy as _
 from rest_framework.permissions import SAFE_METHODS, BasePermission
 
 
@@ -9,7 +10,7 @@ def roles_may(*roles: str, read: tuple[str, ...] | None = None) -> type[BasePerm
     """Only these roles may use the endpoint; `read` widens who may GET it."""
 
     class RolePermission(BasePermission):
-        message = "Your role may not do this."
+        message = _("Your role may not do this.")
 
         def has_permission(self, request, view):
             allowed = roles + (read or ()) if request.method in SAFE_METHODS else roles

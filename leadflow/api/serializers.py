@@ -1,3 +1,4 @@
+from django.utils.translation import gettext as _
 from drf_spectacular.utils import OpenApiResponse
 from rest_framework import serializers
 
@@ -41,11 +42,13 @@ class StrictSerializer(serializers.Serializer):
         nul = _fields_with_nul(data)
         if nul:
             # PostgreSQL stores no NUL character in text or JSON: refuse it, naming the field.
-            raise serializers.ValidationError({name: ["Contains a NUL character."] for name in nul})
+            raise serializers.ValidationError(
+                {name: [_("Contains a NUL character.")] for name in nul}
+            )
         unknown = {}
         if isinstance(data, dict):
             unknown = {
-                name: [self.read_only_messages.get(name, "Unknown field.")]
+                name: [self.read_only_messages.get(name, _("Unknown field."))]
                 for name in data
                 if name not in self.fields
             }

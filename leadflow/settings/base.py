@@ -48,11 +48,15 @@ MIDDLEWARE = [
     # A database that is away answers 503 with Retry-After, not 500 (leadflow/middleware.py).
     "leadflow.middleware.DatabaseUnavailableMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
+    # The browser's language (Accept-Language); a signed-in user's own choice wins below.
+    "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     # The audit trail names the request's user as who changed what (auditlog's middleware).
     "leadflow.audit.AuditActorMiddleware",
+    # The user's chosen language and time zone (leadflow/locale.py).
+    "leadflow.locale.UserLocaleMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "csp.middleware.CSPMiddleware",
@@ -131,7 +135,10 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
 
-LANGUAGE_CODE = "en-us"
+LANGUAGE_CODE = "en"
+# The languages shipped (locale/): each user picks one in Preferences, else the browser decides.
+LANGUAGES = [("en", "English"), ("ru", "Русский")]
+LOCALE_PATHS = [BASE_DIR / "locale"]
 TIME_ZONE = env.str("TIME_ZONE", default="UTC")
 USE_I18N = True
 USE_TZ = True
@@ -192,8 +199,12 @@ DATA_UPLOAD_MAX_MEMORY_SIZE = env.int("DATA_UPLOAD_MAX_MEMORY_SIZE", default=10 
 # with DELETE /api/v1/auth/token/ or in the admin).
 API_TOKEN_TTL_HOURS = env.float("API_TOKEN_TTL_HOURS", default=0)
 
-# Throttles count in the cache: Redis (CACHE_URL) when several processes serve the API.
+# Throttles count in the cache, and the dashboard keeps its figures there: Redis (CACHE_URL)
+# when several processes serve the app.
 CACHES = {"default": env.cache("CACHE_URL", default="locmemcache://")}
+# How long the dashboard's figures are kept (reporting.dashboard.dashboard_figures); the page
+# says how old they are. 0: computed on every request.
+DASHBOARD_CACHE_SECONDS = env.int("DASHBOARD_CACHE_SECONDS", default=300)
 
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [

@@ -42,13 +42,13 @@ def chromium():
 @pytest.fixture
 def browser_login(chromium, live_server):
     """Open a page signed in as `user` (its password is set here), at the desktop size or
-    `viewport=PHONE`."""
+    `viewport=PHONE`; `locale="ru-RU"` makes the browser ask for Russian (Accept-Language)."""
     contexts = []
 
-    def login(user, viewport=DESKTOP):
+    def login(user, viewport=DESKTOP, locale="en-US"):
         user.set_password(PASSWORD)
         user.save(update_fields=["password"])
-        context = chromium.new_context(viewport=viewport, base_url=live_server.url)
+        context = chromium.new_context(viewport=viewport, base_url=live_server.url, locale=locale)
         context.set_default_timeout(10_000)
         contexts.append(context)
         page = context.new_page()

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime
 
+from django.utils.translation import gettext as _
 from drf_spectacular.utils import OpenApiParameter
 from rest_framework import serializers
 from rest_framework.response import Response
@@ -42,9 +43,9 @@ class ReportParams(StrictSerializer):
     def validate(self, attrs):
         attrs = super().validate(attrs)
         if attrs["end"] <= attrs["start"]:
-            raise serializers.ValidationError({"end": ["The end must be after the start."]})
+            raise serializers.ValidationError({"end": [_("The end must be after the start.")]})
         if attrs["end"] - attrs["start"] > MAX_SPAN:
-            raise serializers.ValidationError({"end": ["A report covers at most three years."]})
+            raise serializers.ValidationError({"end": [_("A report covers at most three years.")]})
         return attrs
 
 

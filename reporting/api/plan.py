@@ -1,6 +1,8 @@
 from decimal import Decimal
 
 from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from drf_spectacular.utils import extend_schema
 from rest_framework import serializers
 from rest_framework.views import APIView
@@ -23,9 +25,9 @@ class PlanParams(ReportParams):
     team = None
     owner = None
     read_only_messages = {
-        "start": "The plan reads the trailing_weeks before end; give those instead.",
-        "team": "A plan crosses every team; filter by campaign, source or country.",
-        "owner": "A plan crosses every team; filter by campaign, source or country.",
+        "start": gettext_lazy("The plan reads the trailing_weeks before end; give those instead."),
+        "team": gettext_lazy("A plan crosses every team; filter by campaign, source or country."),
+        "owner": gettext_lazy("A plan crosses every team; filter by campaign, source or country."),
     }
 
     end = serializers.DateField(
@@ -65,7 +67,7 @@ class PlanParams(ReportParams):
     def validate(self, attrs):
         if "target_rate" in attrs and "handoff" not in attrs:
             raise serializers.ValidationError(
-                {"target_rate": ["Give the handoff whose rate this is."]}
+                {"target_rate": [_("Give the handoff whose rate this is.")]}
             )
         if "end" not in attrs:
             moment = attrs.get("as_of") or timezone.now()

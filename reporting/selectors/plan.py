@@ -27,6 +27,8 @@ from fractions import Fraction
 
 from django.core.exceptions import ValidationError
 from django.db.models import Count, Q, Sum
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
 
 from funnel.models import HandoffPair, Stage, StageKind
 from funnel.selectors import target_today, with_target_in_force
@@ -37,26 +39,32 @@ from .common import money_number, ratio, recorded_by
 
 DEFAULT_TRAILING_WEEKS = 12
 
-UNKNOWN_HANDOFF = "There is no handoff '{key}'."
-NOT_POSITIVE = "Must be greater than zero."
-HANDOFF_OFF_PATH = "The {key} handoff ({offered} → {accepted}) is not a step of the main path."
-NO_DEAL_SIZE = (
+# Plain (English) strings, translated where they are given (the API answers in the request's
+# language).
+UNKNOWN_HANDOFF = gettext_noop("There is no handoff '{key}'.")
+NOT_POSITIVE = gettext_noop("Must be greater than zero.")
+HANDOFF_OFF_PATH = gettext_noop(
+    "The {key} handoff ({offered} → {accepted}) is not a step of the main path."
+)
+NO_DEAL_SIZE = gettext_noop(
     "No deal with an amount was won in the window, so there is no average deal size: "
     "give deal_size."
 )
-NO_WON_STAGE = "The funnel has no active won stage to plan towards."
-NOT_ENOUGH_HISTORY = (
+NO_WON_STAGE = gettext_noop("The funnel has no active won stage to plan towards.")
+NOT_ENOUGH_HISTORY = gettext_noop(
     "No lead entered {a} in the window, so the {a} → {b} rate is unknown (not enough history)."
 )
-NO_CONVERSIONS = (
+NO_CONVERSIONS = gettext_noop(
     "Of the {entered} entries into {a} in the window, none moved on to {b}: "
     "no number of {a} leads reaches the goal."
 )
-RATE_ABOVE_ONE = (
+RATE_ABOVE_ONE = gettext_noop(
     "More leads moved from {a} to {b} ({moved}) than entered {a} ({entered}) in the window "
     "(a backlog moved on): planned at 100%."
 )
-TARGET_IS_ZERO = "A target rate of 0 accepts nothing: the scenario cannot reach the goal."
+TARGET_IS_ZERO = gettext_noop(
+    "A target rate of 0 accepts nothing: the scenario cannot reach the goal."
+)
 
 
 def plan_window(end: datetime.date, trailing_weeks: int) -> tuple[datetime.date, datetime.date]:
@@ -128,12 +136,12 @@ def _scenario_step(
         return None, None
     pair = pairs.get(handoff)
     if pair is None:
-        raise ValidationError({"handoff": [UNKNOWN_HANDOFF.format(key=handoff)]})
+        raise ValidationError({"handoff": [_(UNKNOWN_HANDOFF).format(key=handoff)]})
     ends = (pair["offered_stage_id"], pair["accepted_stage_id"])
     index = next((i for i, (a, b) in enumerate(steps) if (a["id"], b["id"]) == ends), None)
     if index is None:
         keys = dict(Stage.objects.filter(pk__in=ends).values_list("pk", "key"))
-        message = HANDOFF_OFF_PATH.format(
+        message = _(HANDOFF_OFF_PATH).format(
             key=handoff, offered=keys.get(ends[0]), accepted=keys.get(ends[1])
         )
         raise ValidationError({"handoff": [message]})
@@ -160,7 +168,7 @@ def plan_report(
     """
     # The API validates these; other callers get the same refusal rather than a division by zero.
     bad = {
-        name: [NOT_POSITIVE]
+        name: [_(NOT_POSITIVE)]
         for name, value in (
             ("revenue_goal", revenue_goal),
             ("weeks", weeks),
@@ -193,10 +201,10 @@ def plan_report(
         size, size_source = observed_size, "trailing_average"
     else:
         size, size_source = None, None
-        notes.append(_note("no_deal_size", None, NO_DEAL_SIZE))
+        notes.append(_note("no_deal_size", None, _(NO_DEAL_SIZE)))
     if not path or path[-1]["kind"] != StageKind.WON:
         size = None
-        notes.append(_note("no_won_stage", None, NO_WON_STAGE))
+        notes.append(_note("no_won_stage", None, _(NO_WON_STAGE)))
 
     step_rows, planned, alternative = [], [], []
     for i, (a, b) in enumerate(steps):
@@ -207,17 +215,21 @@ def plan_report(
         used = None if observed is None else min(observed, Fraction(1))
         if observed is None:
             notes.append(
-                _note("not_enough_history", name, NOT_ENOUGH_HISTORY.format(a=a["key"], b=b["key"]))
+                _note(
+                    "not_enough_history",
+                    name,
+                    _(NOT_ENOUGH_HISTORY).format(a=a["key"], b=b["key"]),
+                )
             )
         elif moved == 0:
-            message = NO_CONVERSIONS.format(a=a["key"], b=b["key"], entered=entered)
+            message = _(NO_CONVERSIONS).format(a=a["key"], b=b["key"], entered=entered)
             notes.append(_note("no_conversions", name, message))
         elif observed > 1:
-            message = RATE_ABOVE_ONE.format(a=a["key"], b=b["key"], moved=moved, entered=entered)
+            message = _(RATE_ABOVE_ONE).format(a=a["key"], b=b["key"], moved=moved, entered=entered)
             notes.append(_note("rate_above_one", name, message))
         alt = target if i == scenario_index else used
         if i == scenario_index and target == 0:
-            notes.append(_note("target_is_zero", name, TARGET_IS_ZERO))
+            notes.append(_note("target_is_zero", name, _(TARGET_IS_ZERO)))
         planned.append(used)
         alternative.append(alt)
         step_rows.append(

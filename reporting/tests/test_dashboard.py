@@ -19,6 +19,7 @@ from decimal import Decimal
 from html import unescape
 
 import pytest
+from django.core.cache import cache
 from django.db import connection
 from django.test import Client
 from django.test.utils import CaptureQueriesContext
@@ -512,12 +513,43 @@ def test_the_page_is_a_fixed_number_of_queries_whatever_the_leads(lifecycle, mar
                 actor=None, stage="inquiry", email=f"more{n}@example.com", country="DE",
                 source=f"src{n}", campaign=lifecycle.campaigns["C1"],
             )  # fmt: skip
+    cache.clear()  # the figures computed again, not the ones kept (dashboard_figures)
     with CaptureQueriesContext(connection) as after:
         assert dashboard(marketer, mode="period").status_code == 200
     assert len(after) == len(before) <= pin
     with CaptureQueriesContext(connection) as cohort:
         assert dashboard(marketer, mode="cohort").status_code == 200
     assert len(cohort) <= pin
+
+
+def test_figures_are_kept_until_the_configuration_changes(lifecycle, marketer, at):
+    with CaptureQueriesContext(connection) as computed:
+        first = dashboard(marketer)
+    with CaptureQueriesContext(connection) as kept:
+        again = dashboard(marketer)
+    # The session, the form's choices and the audit trail's newest id: no report runs again.
+    assert len(kept) < 10 < len(computed)
+    assert linked_figures(again.context) == linked_figures(first.context)
+    assert "figures as of" in again.text
+
+    # A new lead shows once the kept figures expire; a configuration change shows at once.
+    with at(datetime.datetime(2026, 9, 15, 10, tzinfo=datetime.UTC)):
+        lead_create(actor=None, stage="inquiry", email="late@example.com", country="DE")
+    assert linked_figures(dashboard(marketer).context) == linked_figures(first.context)
+    pair = HandoffPair.objects.get(key="mql_sal")
+    handoff_target_set(
+        handoff=pair, rate=Decimal("0.6"), effective_from=datetime.date(2026, 9, 1), actor=None
+    )
+    with CaptureQueriesContext(connection) as changed:
+        after_change = dashboard(marketer)
+    assert len(changed) == len(computed)  # computed again, new lead included
+
+    def inquiries(response):
+        return next(
+            s["entered"] for s in response.context["funnel"]["stages"] if s["key"] == "inquiry"
+        )
+
+    assert inquiries(after_change) == inquiries(first) + 1
 
 
 def test_the_page_says_its_server_time(report_people, marketer):

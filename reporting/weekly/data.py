@@ -14,7 +14,11 @@ from decimal import Decimal
 from django.conf import settings
 from django.db import transaction
 from django.db.models import Count, F, Q, Sum
-from django.utils import timezone
+from django.utils import timezone, translation
+
+# `_` marks the snapshot's texts for translation and keeps them in English: they are
+# translated as the report is shown (render.py), in each reader's language.
+from django.utils.translation import gettext_noop as _
 
 from funnel.models import Campaign, HandoffPair, ReasonPurpose
 from funnel.selectors import targets_by_day
@@ -37,7 +41,7 @@ from reporting.selectors.reasons import hidden_gems_report, reasons_report
 from reporting.selectors.velocity import velocity_report
 from reporting.weeks import week_check_complete, week_label, week_shift
 
-from .render import weekly_report_email_html
+from .render import QUEUE, weekly_report_email_html
 
 REPORT_VERSION = 1
 DEALS_LISTED = 25  # per outcome; the totals count them all
@@ -51,20 +55,25 @@ DAY = datetime.timedelta(days=1)
 
 
 def table(*, title: str, rows: list[dict], columns: list[tuple], source: str,
-          note: str = "") -> dict:  # fmt: skip
+          note: str = "", note_args: dict | None = None) -> dict:  # fmt: skip
     """A section as the snapshot keeps it: columns (key, label, format) and plain rows.
 
     Formats: text, email, int, number, percent, hours, amount, date. Rows keep only their
-    columns.
+    columns. Titles, labels and notes are kept in English (the snapshot is the same for every
+    reader) and translated as the report is shown (render.py); `note_args` keeps the figures of
+    a note that has some, so it can be worded again in the reader's language.
     """
     cols = [{"key": key, "label": label, "format": fmt} for key, label, fmt in columns]
-    return {
+    section = {
         "title": title,
         "columns": cols,
         "rows": [{c["key"]: _plain(row.get(c["key"])) for c in cols} for row in rows],
         "source": source,
         "note": note,
     }
+    if note_args is not None:
+        section["note_args"] = note_args
+    return section
 
 
 def _plain(value):
@@ -183,16 +192,16 @@ def _outcomes(query: ReportQuery) -> dict:
 
 def _reasons(week: datetime.date) -> dict:
     """Reject and disqualification reasons given in the week (reasons_report, by reason)."""
-    labels = dict(ReasonPurpose.choices)
+    labels = {value: str(label) for value, label in ReasonPurpose.choices}
     rows = [
         {**r, "purpose": labels.get(r["purpose"], r["purpose"])}
         for r in reasons_report(query=_week_query(week))["by_reason"]
         if r["purpose"] in (ReasonPurpose.REJECT, ReasonPurpose.DISQUALIFY)
     ]
     return table(
-        title="Reject and disqualification reasons",
-        columns=[("purpose", "Purpose", "text"), ("label", "Reason", "text"),
-                 ("count", "Leads", "int"), ("share", "Share of purpose", "percent")],
+        title=_("Reject and disqualification reasons"),
+        columns=[("purpose", _("Purpose"), "text"), ("label", _("Reason"), "text"),
+                 ("count", _("Leads"), "int"), ("share", _("Share of purpose"), "percent")],
         rows=rows, source="reporting.selectors.reasons.reasons_report",
     )  # fmt: skip
 
@@ -230,7 +239,7 @@ def _reps(week: datetime.date) -> dict:
         for rep in handoff["reps"]:
             c = sla.get((handoff["handoff"], rep["rep"]), {})
             rows.append({
-                "rep": rep["rep"] or "(queue)",
+                "rep": rep["rep"] or QUEUE,
                 "handoff": handoff["handoff"],
                 "offers": rep["offers"],
                 "decided_in_time": rate(c.get("decided_in_time"), c.get("decided")),
@@ -238,18 +247,20 @@ def _reps(week: datetime.date) -> dict:
                 "decision_hours": rep["decision_median_hours"],
                 "follow_up_hours": rep["follow_up_median_hours"],
             })  # fmt: skip
-    rows.sort(key=lambda r: (r["rep"] == "(queue)", r["rep"], r["handoff"]))
+    rows.sort(key=lambda r: (r["rep"] == QUEUE, r["rep"], r["handoff"]))
     return table(
-        title="SLA compliance and follow-up time by rep",
-        columns=[("rep", "Rep", "text"), ("handoff", "Handoff", "text"),
-                 ("offers", "Offers", "int"),
-                 ("decided_in_time", "Decided in SLA", "percent"),
-                 ("touched_in_time", "First touch in SLA", "percent"),
-                 ("decision_hours", "Hours to decide", "hours"),
-                 ("follow_up_hours", "Hours to follow up", "hours")],
+        title=_("SLA compliance and follow-up time by rep"),
+        columns=[("rep", _("Rep"), "text"), ("handoff", _("Handoff"), "text"),
+                 ("offers", _("Offers"), "int"),
+                 ("decided_in_time", _("Decided in SLA"), "percent"),
+                 ("touched_in_time", _("First touch in SLA"), "percent"),
+                 ("decision_hours", _("Hours to decide"), "hours"),
+                 ("follow_up_hours", _("Hours to follow up"), "hours")],
         rows=rows, source="reporting.selectors.velocity.velocity_report + weekly",
-        note="Offers routed to each rep in the week. Hours (medians) to decide run from "
-        "routing; to follow up, from acceptance to the first touch.",
+        note=_(
+            "Offers routed to each rep in the week. Hours (medians) to decide run from "
+            "routing; to follow up, from acceptance to the first touch."
+        ),
     )  # fmt: skip
 
 
@@ -261,14 +272,18 @@ def _black_hole(week: datetime.date) -> dict:
     )
     owners = ", ".join(f"{o['owner'] or '(queue)'} {o['count']}" for o in result["by_owner"])
     return table(
-        title="The black hole: accepted, then left past the working limit",
-        columns=[("email", "Lead", "email"), ("company", "Company", "text"),
-                 ("owner", "Owner", "text"), ("accepted_at", "Accepted", "date"),
-                 ("age_days", "Days since accepted", "number"), ("touches", "Touches", "int"),
-                 ("last_touch_at", "Last touch", "date")],
+        title=_("The black hole: accepted, then left past the working limit"),
+        columns=[("email", _("Lead"), "email"), ("company", _("Company"), "text"),
+                 ("owner", _("Owner"), "text"), ("accepted_at", _("Accepted"), "date"),
+                 ("age_days", _("Days since accepted"), "number"),
+                 ("touches", _("Touches"), "int"),
+                 ("last_touch_at", _("Last touch"), "date")],
         rows=result["results"], source="reporting.selectors.black_hole.black_hole_report",
         note=f"{result['total']} at the end of the week"
         + (f"; by owner: {owners}." if owners else "."),
+        # The figures of the note, so it is worded in each reader's language (render.py).
+        note_args={"total": result["total"],
+                   "by_owner": [[o["owner"], o["count"]] for o in result["by_owner"]]},
     )  # fmt: skip
 
 
@@ -279,14 +294,16 @@ def _hidden_gems(week: datetime.date) -> dict:
         query=_week_query(week, weeks_before=TREND_WEEKS, as_of=True), limit=LEADS_LISTED
     )
     return table(
-        title="Hidden gems to review",
-        columns=[("email", "Lead", "email"), ("company", "Company", "text"),
-                 ("label", "Rejected for", "text"), ("rejected_at", "Rejected", "date"),
-                 ("rejected_by", "By", "text"), ("activity_since", "Activities since", "int"),
-                 ("points_since", "Points since", "int")],
+        title=_("Hidden gems to review"),
+        columns=[("email", _("Lead"), "email"), ("company", _("Company"), "text"),
+                 ("label", _("Rejected for"), "text"), ("rejected_at", _("Rejected"), "date"),
+                 ("rejected_by", _("By"), "text"),
+                 ("activity_since", _("Activities since"), "int"),
+                 ("points_since", _("Points since"), "int")],
         rows=result["results"], source="reporting.selectors.reasons.hidden_gems_report",
         note=f"{result['total']} leads rejected or disqualified in the last {TREND_WEEKS + 1} "
         "weeks showed marketing activity afterwards.",
+        note_args={"total": result["total"], "weeks": TREND_WEEKS + 1},
     )  # fmt: skip
 
 
@@ -302,8 +319,21 @@ def _campaigns(week: datetime.date) -> list[dict]:
     ]  # fmt: skip
 
 
+def _english(function, *args):
+    with translation.override(settings.LANGUAGE_CODE):
+        return function(*args)
+
+
 def weekly_report_data(*, week: datetime.date, now: datetime.datetime | None = None) -> dict:
-    """The week's report as plain JSON, from the reports and the alerts raised for the week."""
+    """The week's report as plain JSON, from the reports and the alerts raised for the week.
+
+    Its texts (labels of choices, the alerts' sentences) are in the site's language whoever
+    builds it: the snapshot is one for every reader, translated as it is shown (render.py)."""
+    with translation.override(settings.LANGUAGE_CODE):
+        return _weekly_report_data(week=week, now=now)
+
+
+def _weekly_report_data(*, week: datetime.date, now: datetime.datetime | None = None) -> dict:
     alerts = list(ratio_alert_list(week=week))
     return {
         "version": REPORT_VERSION,
@@ -342,7 +372,8 @@ def weekly_report_build(*, week: datetime.date, rebuild: bool = False) -> tuple[
             return stored, False
     now = timezone.now()
     data = weekly_report_data(week=week, now=now)
-    html = weekly_report_email_html(data)
+    # The stored email is the site's language's; each recipient's is rendered as it is mailed.
+    html = _english(weekly_report_email_html, data)
     with transaction.atomic():
         report, created = WeeklyReport.objects.get_or_create(
             week=week, defaults={"data": data, "html": html, "built_at": now}

@@ -8,15 +8,18 @@ from django.conf import settings
 from django.core.mail import EmailMultiAlternatives, get_connection
 from django.db.models import Q
 from django.urls import reverse
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.html import format_html
+from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 from funnel.models import Role, Team, User
-from reporting.alerts import percent
+from leadflow.locale import user_language
+from reporting.alerts import decimal_text, percent, ratio_alert_data_text
 from reporting.models import WeeklyReport
 
 from . import charts
-from .render import amount, content_id, period_label
+from .render import amount, content_id, period_label, weekly_report_email_html
 
 
 def weekly_report_recipients() -> list[User]:
@@ -46,18 +49,48 @@ def weekly_report_text(data: dict, *, url: str | None = None) -> str:
     """The plain-text part of the email, for clients that show no HTML; `url` is the report's
     page (default: the list of reports)."""
     url = url or site_url(reverse("reporting:weekly-list"))
-    lines = [f"Weekly feedback report, {data['iso_week']} ({period_label(data)})", ""]
+    lines = [
+        _("Weekly feedback report, %(week)s (%(period)s)")
+        % {"week": data["iso_week"], "period": period_label(data)},
+        "",
+    ]
     for h in data["handoffs"]:
         lines.append(
-            f"{h['name']}: {percent(h['acceptance_rate'])} accepted of {h['decided']} decided "
-            f"(target {percent(h['target_rate'])}, 8-week mean {percent(h['mean_8_weeks'])})"
+            ngettext(
+                "%(name)s: %(rate)s accepted of %(decided)s decided "
+                "(target %(target)s, 8-week mean %(mean)s)",
+                "%(name)s: %(rate)s accepted of %(decided)s decided "
+                "(target %(target)s, 8-week mean %(mean)s)",
+                h["decided"],
+            )
+            % {
+                "name": h["name"],
+                "rate": percent(h["acceptance_rate"]),
+                "decided": decimal_text(h["decided"], 0),
+                "target": percent(h["target_rate"]),
+                "mean": percent(h["mean_8_weeks"]),
+            }
         )
     won, lost = data["outcomes"]["won"], data["outcomes"]["lost"]
-    lines += ["", f"Won: {won['count']} ({amount(won['amount'])}); lost: {lost['count']}."]
+    lines += [
+        "",
+        _("Won: %(won)s (%(amount)s); lost: %(lost)s.")
+        % {
+            "won": decimal_text(won["count"], 0),
+            "amount": amount(won["amount"]),
+            "lost": decimal_text(lost["count"], 0),
+        },
+    ]
     if data["alerts"]:
-        lines += ["", "Alerts:"] + [f"- {a['text']}" for a in data["alerts"]]
-    lines += ["", "The full report, with charts, is the HTML part of this email, and in Leadflow "
-              f"at {url}"]  # fmt: skip
+        lines += ["", _("Alerts:")] + [f"- {ratio_alert_data_text(a)}" for a in data["alerts"]]
+    lines += [
+        "",
+        _(
+            "The full report, with charts, is the HTML part of this email, and in Leadflow at "
+            "%(url)s"
+        )
+        % {"url": url},
+    ]
     return "\n".join(lines)
 
 
@@ -65,7 +98,7 @@ def html_with_link(html: str, url: str) -> str:
     """The stored report with a link to its page first in the body. The snapshot is built
     before the report has an id, so the link is added as it is mailed."""
     link = format_html(
-        '<p style="{}"><a href="{}">Open this report in Leadflow</a></p>', LINK_STYLE, url
+        '<p style="{}"><a href="{}">{}</a></p>', LINK_STYLE, url, _("Open this report in Leadflow")
     )
     head, body, rest = html.partition("<body")
     if not body:
@@ -74,17 +107,29 @@ def html_with_link(html: str, url: str) -> str:
     return f"{head}{body}{rest[:end]}\n{link}{rest[end:]}"
 
 
-def weekly_report_message(*, report: WeeklyReport, to: list[str], images: dict[str, bytes]):
-    """One email: text, the stored HTML, and the charts as inline PNGs the HTML shows by cid;
-    both parts link to the report's page by its absolute address (SITE_URL)."""
+def weekly_report_html(report: WeeklyReport) -> str:
+    """The report's email document in the active language: the stored one in the site's
+    language (as built), else rendered again from the snapshot."""
+    if translation.get_language() == settings.LANGUAGE_CODE:
+        return report.html
+    return weekly_report_email_html(report.data)
+
+
+def weekly_report_message(
+    *, report: WeeklyReport, to: list[str], images: dict[str, bytes], html: str | None = None
+):
+    """One email, in the active language: text, the HTML (`html`, else the stored one in the
+    active language), and the charts as inline PNGs the HTML shows by cid; both parts link to
+    the report's page by its absolute address (SITE_URL)."""
     url = weekly_report_url(report)
     message = EmailMultiAlternatives(
-        subject=f"[Leadflow] Weekly feedback report {report.data['iso_week']}",
+        subject=_("[Leadflow] Weekly feedback report %(week)s") % {"week": report.data["iso_week"]},
         body=weekly_report_text(report.data, url=url),
         from_email=settings.DEFAULT_FROM_EMAIL,
         to=to,
     )
-    message.attach_alternative(html_with_link(report.html, url), "text/html")
+    html = weekly_report_html(report) if html is None else html
+    message.attach_alternative(html_with_link(html, url), "text/html")
     message.mixed_subtype = "related"
     for name, png in images.items():
         image = MIMEImage(png, "png")
@@ -108,12 +153,21 @@ def weekly_report_email(*, report: WeeklyReport, force: bool = False) -> int:
         if not claimed:
             return 0
     recipients = weekly_report_recipients()
-    images = charts.weekly_charts(report.data)
     try:
-        messages = [
-            weekly_report_message(report=report, to=[user.email], images=images)
-            for user in recipients
-        ]
+        # Each recipient's email in their language: the HTML and the charts (whose texts are
+        # translated too) drawn once per language.
+        by_language: dict[str, list[User]] = {}
+        for user in recipients:
+            by_language.setdefault(user_language(user), []).append(user)
+        messages = []
+        for language, users in by_language.items():
+            with translation.override(language):
+                images = charts.weekly_charts(report.data)
+                html = weekly_report_html(report)
+                messages += [
+                    weekly_report_message(report=report, to=[user.email], images=images, html=html)
+                    for user in users
+                ]
         sent = get_connection().send_messages(messages) if messages else 0
     except Exception:
         if not force:

@@ -4,8 +4,9 @@ document.addEventListener("click", (event) => {
   const button = event.target.closest("[data-copy]");
   if (!button) return;
   const text = document.getElementById(button.dataset.copy)?.textContent.trim() || "";
+  // The confirmation's words come from the template (data-copied), in the page's language.
   const done = () => {
-    button.textContent = button.dataset.copied || "Copied";
+    if (button.dataset.copied) button.textContent = button.dataset.copied;
   };
   if (navigator.clipboard && window.isSecureContext) {
     navigator.clipboard.writeText(text).then(done, () => selectText(button.dataset.copy));
