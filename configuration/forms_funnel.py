@@ -7,15 +7,14 @@ the rules are written once for the pages, the API and the admin.
 
 from __future__ import annotations
 
-import zoneinfo
-
 from django import forms
 from django.core.exceptions import ValidationError
 from django.core.validators import MinValueValidator
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
-from funnel.forms import WEEKDAYS, CountryListField
+from funnel import forms as funnel_forms
+from funnel.forms import WEEKDAYS, CountryListField, checkboxes
 from funnel.models import (
     Campaign,
     ReasonCode,
@@ -23,7 +22,6 @@ from funnel.models import (
     Role,
     Stage,
     StageMove,
-    Team,
     Territory,
     User,
 )
@@ -63,13 +61,6 @@ class ServiceForm(forms.ModelForm):
         }
 
 
-def _checkboxes(choices, **kwargs) -> forms.TypedMultipleChoiceField:
-    kwargs.setdefault("required", False)
-    return forms.TypedMultipleChoiceField(
-        choices=choices, widget=forms.CheckboxSelectMultiple, **kwargs
-    )
-
-
 class StageForm(ServiceForm):
     stable_fields = ("key",)
 
@@ -91,8 +82,8 @@ class StageForm(ServiceForm):
 
 
 class StageMoveForm(ServiceForm):
-    roles = _checkboxes(Role.choices, label=_("Roles that may make it"))
-    reason_purposes = _checkboxes(
+    roles = checkboxes(Role.choices, label=_("Roles that may make it"))
+    reason_purposes = checkboxes(
         ReasonPurpose.choices,
         label=_("Reason needed"),
         help_text=_("If any is ticked, the move needs a reason code of one of these purposes."),
@@ -169,22 +160,14 @@ class CampaignForm(ServiceForm):
         self.fields["cost"].widget.attrs["min"] = 0
 
 
-class TeamForm(ServiceForm):
+class TeamForm(ServiceForm, funnel_forms.TeamForm):
+    """The admin's team form (its time zones and working-hours check), as a settings page."""
+
     time_zone = forms.ChoiceField(label=_("Time zone"))
-    working_days = _checkboxes(WEEKDAYS, coerce=int, required=True, label=_("Working days"))
+    working_days = checkboxes(WEEKDAYS, coerce=int, required=True, label=_("Working days"))
     stable_fields = ("key",)
 
-    class Meta:
-        model = Team
-        fields = (
-            "name",
-            "key",
-            "manager",
-            "time_zone",
-            "workday_start",
-            "workday_end",
-            "working_days",
-        )
+    class Meta(funnel_forms.TeamForm.Meta):
         widgets = {
             "workday_start": forms.TimeInput(attrs={"type": "time"}, format="%H:%M"),
             "workday_end": forms.TimeInput(attrs={"type": "time"}, format="%H:%M"),
@@ -203,11 +186,6 @@ class TeamForm(ServiceForm):
 
     def __init__(self, *args, hours_only: bool = False, **kwargs):
         super().__init__(*args, **kwargs)
-        zones = sorted(zoneinfo.available_timezones())
-        current = self.initial.get("time_zone")
-        if current and current not in zones:
-            zones.append(current)  # keep a stored value visible, even one tzdata dropped
-        self.fields["time_zone"].choices = [(zone, zone) for zone in zones]
         self.fields["time_zone"].help_text = self._meta.help_texts["time_zone"]
         self.fields["manager"].queryset = User.objects.filter(
             is_active=True, role__in=[Role.MANAGER, Role.ADMIN]

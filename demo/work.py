@@ -21,8 +21,8 @@ from handoff.models import Lead, Offer, OfferStatus, Touch
 from handoff.services.leads import lead_transition
 from handoff.services.offers import offer_accept, offer_assign, offer_route
 from handoff.services.work import lead_disposition, touch_log
+from leadflow.locale import local_midnight
 from reporting.alerts import ratio_check
-from reporting.params import local_midnight
 from reporting.weekly import weekly_report_build
 from reporting.weeks import week_label, week_last_complete, week_shift
 

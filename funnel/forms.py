@@ -26,7 +26,8 @@ MOVE_DUPLICATE = _("This stage already has a move to {to_stage}.")
 COUNTRY_CODE_PATTERN = re.compile(r"^[A-Z]{2}$")
 
 
-def _checkboxes(choices, **kwargs) -> forms.TypedMultipleChoiceField:
+def checkboxes(choices, **kwargs) -> forms.TypedMultipleChoiceField:
+    """A JSON list field as checkboxes (optional unless required=True)."""
     kwargs.setdefault("required", False)
     return forms.TypedMultipleChoiceField(
         choices=choices, widget=forms.CheckboxSelectMultiple, **kwargs
@@ -35,7 +36,7 @@ def _checkboxes(choices, **kwargs) -> forms.TypedMultipleChoiceField:
 
 class TeamForm(forms.ModelForm):
     time_zone = forms.ChoiceField(help_text=_("The team's local time."))
-    working_days = _checkboxes(WEEKDAYS, coerce=int, required=True)
+    working_days = checkboxes(WEEKDAYS, coerce=int, required=True)
 
     class Meta:
         model = Team
@@ -106,8 +107,8 @@ class TerritoryForm(forms.ModelForm):
 
 
 class StageMoveForm(forms.ModelForm):
-    roles = _checkboxes(Role.choices, help_text=_("Roles that may make this move."))
-    reason_purposes = _checkboxes(
+    roles = checkboxes(Role.choices, help_text=_("Roles that may make this move."))
+    reason_purposes = checkboxes(
         ReasonPurpose.choices,
         label=_("Reason needed"),
         help_text=_("If any is ticked, the move needs a reason code of one of these purposes."),

@@ -30,6 +30,7 @@ from funnel.filters import search_words
 from funnel.models import Campaign, HandoffPair, Role, Stage, Team, User
 from handoff.models import Disposition, Lead, Offer, OfferStatus, StageTransition
 from handoff.selectors import lead_visible
+from leadflow.locale import local_midnight
 
 PAGE_SIZE = 50
 # The count shown is exact up to this many leads, then "10,000+": counting stops there, so a
@@ -86,12 +87,6 @@ DECISION_LABELS = {
 }
 # Parameters that only say how to show the set, not which leads are in it.
 NOT_FILTERS = ("sort", "after", "view", "count")
-
-
-def local_midnight(day: datetime.date) -> datetime.datetime:
-    """When `day` starts in the installation's time zone (reporting.params.local_midnight, the
-    reports' definition of a day; that app is above this one)."""
-    return datetime.datetime.combine(day, datetime.time(), timezone.get_default_timezone())
 
 
 class DayField(forms.DateField):

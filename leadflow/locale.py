@@ -8,11 +8,22 @@ is the one `request.user` loads for the view anyway, so it costs no query of its
 
 from __future__ import annotations
 
+import datetime
 import zoneinfo
 
 from django.conf import settings
 from django.db import DatabaseError
 from django.utils import timezone, translation
+
+
+def local_tz() -> zoneinfo.ZoneInfo:
+    """The installation's clock (TIME_ZONE): where every report's days and weeks begin."""
+    return zoneinfo.ZoneInfo(settings.TIME_ZONE)
+
+
+def local_midnight(day: datetime.date) -> datetime.datetime:
+    """When `day` starts on the installation's clock."""
+    return datetime.datetime.combine(day, datetime.time(), local_tz())
 
 
 def user_language(user) -> str:

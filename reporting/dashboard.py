@@ -28,9 +28,10 @@ from django.utils.translation import gettext_lazy as _
 from funnel.models import Campaign, HandoffPair, StageKind, Team
 from funnel.selectors import targets_by_day
 from leadflow.audit import audit_last_change
+from leadflow.locale import local_tz
 from reporting.alerts import TREND_WEEKS, percent, ratio_alert_list, ratio_alert_text
 from reporting.models import RatioWatch
-from reporting.params import FIRST_DAY, ReportQuery, local_tz, report_day_validate, week_start
+from reporting.params import FIRST_DAY, ReportQuery, report_day_validate, week_start
 from reporting.selectors.black_hole import black_hole_report
 from reporting.selectors.funnel import (
     funnel_period_leads_by_lead_fields,

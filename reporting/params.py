@@ -4,13 +4,13 @@ from __future__ import annotations
 
 import datetime
 from dataclasses import dataclass, field
-from zoneinfo import ZoneInfo
 
-from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop
+
+from leadflow.locale import local_midnight
 
 # The days a report may name. Well inside date.min and date.max, so that a report's arithmetic
 # (three years back, the trailing weeks, the day after as-of, local midnight in any time zone)
@@ -26,14 +26,6 @@ def report_day_validate(value: datetime.date | datetime.datetime) -> None:
     day = value.date() if isinstance(value, datetime.datetime) else value
     if not FIRST_DAY <= day <= LAST_DAY:
         raise ValidationError(_(DAY_OUT_OF_RANGE), code="out_of_range")
-
-
-def local_tz() -> ZoneInfo:
-    return ZoneInfo(settings.TIME_ZONE)
-
-
-def local_midnight(day: datetime.date) -> datetime.datetime:
-    return datetime.datetime.combine(day, datetime.time(), local_tz())
 
 
 def week_start(day: datetime.date) -> datetime.date:

@@ -133,6 +133,31 @@ def _list_page(request: HttpRequest, key: str, template: str, **context) -> Http
     return render(request, template, {"part": part(key), "editable": editable, **context})
 
 
+def _add_page(key: str, form_class, create: Callable[..., object], title, *, initial=None):
+    """A part's add page: its form, empty (or with `initial`); a valid POST creates the object
+    through the part's service and goes back to the part's list."""
+
+    @require_http_methods(["GET", "POST"])
+    @login_required
+    def add(request: HttpRequest) -> HttpResponse:
+        _may(request, key, edit=True)
+        form = form_class(_posted(request), initial=initial)
+        write = partial(create, actor=request.user)
+        if request.method == "POST" and _save(request, form, write, ADDED):
+            return redirect(part(key).url_name)
+        return _form_page(
+            request,
+            key,
+            form,
+            title=title,
+            audit=[],
+            editable=True,
+            status=400 if form.is_bound else 200,
+        )
+
+    return add
+
+
 # --- stages ---------------------------------------------------------------------------------------
 
 
@@ -152,24 +177,7 @@ def stages(request: HttpRequest) -> HttpResponse:
     )
 
 
-@require_http_methods(["GET", "POST"])
-@login_required
-def stage_add(request: HttpRequest) -> HttpResponse:
-    _may(request, "stages", edit=True)
-    form = forms.StageForm(_posted(request))
-    if request.method == "POST":
-        write = partial(services.stage_create, actor=request.user)
-        if _save(request, form, write, ADDED):
-            return redirect("configuration:stages")
-    return _form_page(
-        request,
-        "stages",
-        form,
-        title=_("Add a stage"),
-        audit=[],
-        editable=True,
-        status=400 if form.is_bound else 200,
-    )
+stage_add = _add_page("stages", forms.StageForm, services.stage_create, gettext_lazy("Add a stage"))
 
 
 @require_http_methods(["GET", "POST"])
@@ -273,24 +281,9 @@ def moves(request: HttpRequest) -> HttpResponse:
     )
 
 
-@require_http_methods(["GET", "POST"])
-@login_required
-def move_add(request: HttpRequest) -> HttpResponse:
-    _may(request, "moves", edit=True)
-    form = forms.StageMoveForm(_posted(request))
-    if request.method == "POST":
-        write = partial(services.stage_move_create, actor=request.user)
-        if _save(request, form, write, ADDED):
-            return redirect("configuration:moves")
-    return _form_page(
-        request,
-        "moves",
-        form,
-        title=_("Allow a move"),
-        audit=[],
-        editable=True,
-        status=400 if form.is_bound else 200,
-    )
+move_add = _add_page(
+    "moves", forms.StageMoveForm, services.stage_move_create, gettext_lazy("Allow a move")
+)
 
 
 @require_http_methods(["GET", "POST"])
@@ -348,24 +341,13 @@ def reasons(request: HttpRequest) -> HttpResponse:
     )
 
 
-@require_http_methods(["GET", "POST"])
-@login_required
-def reason_add(request: HttpRequest) -> HttpResponse:
-    _may(request, "reasons", edit=True)
-    form = forms.ReasonCodeForm(_posted(request), initial={"active": True})
-    if request.method == "POST":
-        write = partial(services.reason_code_create, actor=request.user)
-        if _save(request, form, write, ADDED):
-            return redirect("configuration:reasons")
-    return _form_page(
-        request,
-        "reasons",
-        form,
-        title=_("Add a reason code"),
-        audit=[],
-        editable=True,
-        status=400 if form.is_bound else 200,
-    )
+reason_add = _add_page(
+    "reasons",
+    forms.ReasonCodeForm,
+    services.reason_code_create,
+    gettext_lazy("Add a reason code"),
+    initial={"active": True},
+)
 
 
 @require_http_methods(["GET", "POST"])
@@ -407,24 +389,9 @@ def campaigns(request: HttpRequest) -> HttpResponse:
     )
 
 
-@require_http_methods(["GET", "POST"])
-@login_required
-def campaign_add(request: HttpRequest) -> HttpResponse:
-    _may(request, "campaigns", edit=True)
-    form = forms.CampaignForm(_posted(request))
-    if request.method == "POST":
-        write = partial(services.campaign_create, actor=request.user)
-        if _save(request, form, write, ADDED):
-            return redirect("configuration:campaigns")
-    return _form_page(
-        request,
-        "campaigns",
-        form,
-        title=_("Add a campaign"),
-        audit=[],
-        editable=True,
-        status=400 if form.is_bound else 200,
-    )
+campaign_add = _add_page(
+    "campaigns", forms.CampaignForm, services.campaign_create, gettext_lazy("Add a campaign")
+)
 
 
 @require_http_methods(["GET", "POST"])
@@ -471,24 +438,13 @@ def teams(request: HttpRequest) -> HttpResponse:
     )
 
 
-@require_http_methods(["GET", "POST"])
-@login_required
-def team_add(request: HttpRequest) -> HttpResponse:
-    _may(request, "teams", edit=True)
-    form = forms.TeamForm(_posted(request), initial={"time_zone": "UTC"})
-    if request.method == "POST":
-        write = partial(services.team_create, actor=request.user)
-        if _save(request, form, write, ADDED):
-            return redirect("configuration:teams")
-    return _form_page(
-        request,
-        "teams",
-        form,
-        title=_("Add a team"),
-        audit=[],
-        editable=True,
-        status=400 if form.is_bound else 200,
-    )
+team_add = _add_page(
+    "teams",
+    forms.TeamForm,
+    services.team_create,
+    gettext_lazy("Add a team"),
+    initial={"time_zone": "UTC"},
+)
 
 
 @require_http_methods(["GET", "POST"])
@@ -540,24 +496,9 @@ def territories(request: HttpRequest) -> HttpResponse:
     )
 
 
-@require_http_methods(["GET", "POST"])
-@login_required
-def territory_add(request: HttpRequest) -> HttpResponse:
-    _may(request, "territories", edit=True)
-    form = forms.TerritoryForm(_posted(request))
-    if request.method == "POST":
-        write = partial(services.territory_create, actor=request.user)
-        if _save(request, form, write, ADDED):
-            return redirect("configuration:territories")
-    return _form_page(
-        request,
-        "territories",
-        form,
-        title=_("Add a territory"),
-        audit=[],
-        editable=True,
-        status=400 if form.is_bound else 200,
-    )
+territory_add = _add_page(
+    "territories", forms.TerritoryForm, services.territory_create, gettext_lazy("Add a territory")
+)
 
 
 @require_http_methods(["GET", "POST"])

@@ -15,13 +15,14 @@ from django.utils import timezone
 from funnel.models import Campaign, HandoffPair, Role, Stage, Team
 from funnel.tests.factories import UserFactory
 from handoff.api.ingest import LeadRowSerializer, rows_validate
-from handoff.lead_list import PAGE_SIZE, local_midnight
+from handoff.lead_list import PAGE_SIZE
 from handoff.models import Disposition, Lead, Offer, OfferStatus, SavedLeadView, StageTransition
 from handoff.services.ingest import RowStatus, leads_ingest
 from handoff.services.leads import lead_create
 from handoff.services.offers import offer_route
 from handoff.tests.factories import LeadFactory
 from handoff.views.leads import EXPORT_FIELDS
+from leadflow.locale import local_midnight
 
 URL = "/leads/"
 DAY = datetime.date(2026, 6, 1)

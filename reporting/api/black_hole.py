@@ -6,7 +6,8 @@ from rest_framework import serializers
 from rest_framework.views import APIView
 
 from leadflow.api.serializers import ERRORS
-from reporting.params import local_tz, report_day_validate
+from leadflow.locale import local_tz
+from reporting.params import report_day_validate
 from reporting.selectors.black_hole import black_hole_report
 from reporting.selectors.common import DEFAULT_LIMIT, MAX_LIMIT
 

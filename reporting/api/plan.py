@@ -8,7 +8,8 @@ from rest_framework import serializers
 from rest_framework.views import APIView
 
 from leadflow.api.serializers import ERRORS
-from reporting.params import local_tz, report_day_validate
+from leadflow.locale import local_tz
+from reporting.params import report_day_validate
 from reporting.selectors.plan import DEFAULT_TRAILING_WEEKS, plan_report, plan_window
 
 from .common import ReportParams, ReportReaders, report_parameters, report_query, report_response

@@ -17,7 +17,8 @@ from django.db.models.functions import Cast, Substr, TruncWeek
 from django.utils import timezone
 
 from handoff.models import Lead, OfferHolding, OfferStatus, Touch
-from reporting.params import ReportQuery, local_tz
+from leadflow.locale import local_tz
+from reporting.params import ReportQuery
 
 RATE_PLACES = 4
 CENTS = Decimal("0.01")

@@ -10,7 +10,8 @@ from django.db.models.functions import Cast, Concat
 from funnel.models import HandoffPair
 from funnel.selectors import target_today, targets_by_day
 from handoff.models import Offer, OfferStatus
-from reporting.params import ReportQuery, local_tz
+from leadflow.locale import local_tz
+from reporting.params import ReportQuery
 from reporting.sql import HoursBetween, percentiles_of, report_session
 
 from .common import (

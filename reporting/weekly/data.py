@@ -23,6 +23,7 @@ from django.utils.translation import gettext_noop as _
 from funnel.models import Campaign, HandoffPair, ReasonPurpose
 from funnel.selectors import targets_by_day
 from handoff.models import Disposition, Offer, OfferStatus
+from leadflow.locale import local_midnight
 from reporting.alerts import (
     TREND_WEEKS,
     acceptance_weeks,
@@ -33,7 +34,7 @@ from reporting.alerts import (
     trend_weeks,
 )
 from reporting.models import RatioWatch, WeeklyReport
-from reporting.params import ReportQuery, local_midnight
+from reporting.params import ReportQuery
 from reporting.selectors.black_hole import black_hole_report
 from reporting.selectors.common import DECIDED, decided_count, local_iso, money_number, rate
 from reporting.selectors.handoffs import handoff_report
