@@ -40,7 +40,7 @@ from .models import (
     Touch,
 )
 from .services.leads import lead_create, lead_update
-from .services.routing import routing_decide
+from .services.routing import routing_decide, routing_explain
 from .services.sla import AgreementError, agreement_revise, agreement_sign_off
 
 # Leads and their history
@@ -492,7 +492,9 @@ class OfferAdmin(ReadOnlyMixin, admin.ModelAdmin):
 
     @admin.display(description=_("why it went where it went"))
     def routing_explained(self, obj):
-        return render_to_string("admin/handoff/offer/routing.html", {"decisions": obj.routing})
+        # Each decision with its one-sentence summary: the territory that took it, who was picked.
+        decisions = [{**d, "summary": routing_explain(d)} for d in obj.routing]
+        return render_to_string("admin/handoff/offer/routing.html", {"decisions": decisions})
 
 
 @admin.register(Touch)

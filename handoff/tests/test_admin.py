@@ -1,7 +1,7 @@
 import pytest
 from django.urls import reverse
 
-from funnel.models import Role, Team
+from funnel.models import Role, Team, Territory
 from funnel.tests.factories import UserFactory
 from handoff.models import Offer, RotationState, ScoringRule, SlaAgreement
 from handoff.services.leads import lead_create
@@ -41,6 +41,19 @@ def test_an_offer_explains_its_routing(admin_client, routed_offer):
     assert response.status_code == 200
     assert f"to <strong>{routed_offer.assignee.username}</strong>" in response.text
     assert "Everyone in Sales, by weight" in response.text
+
+
+def test_an_offer_says_which_territory_took_it(admin_client, sales_team):
+    _, _, (rep_a, _) = sales_team
+    rep_a.territory = Territory.objects.create(key="dach", name="DACH", countries=["DE", "AT"])
+    rep_a.save(update_fields=["territory"])
+    lead = lead_create(actor=None, stage="mql", email="berlin@acme.com", country="DE")
+    offer = offer_route(offer_id=Offer.objects.get(lead=lead).pk)
+
+    response = admin_client.get(reverse("admin:handoff_offer_change", args=[offer.pk]))
+
+    assert offer.assignee == rep_a
+    assert "DE lead: territory DACH (1 rep)" in response.text
 
 
 def test_the_simulation_answers_without_assigning(admin_client, sales_team):
