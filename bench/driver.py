@@ -361,8 +361,9 @@ def statements(args) -> dict:
 
 
 def page_sql(args) -> dict:
-    """Each page in `args.rows` (JSON [[key, username, url], …]) got through the test Client as
-    that user, once unmeasured, then `args.runs` times: the seconds its statements took
+    """Each page in `args.rows` (JSON [[key, username, url, fresh], …]) got through the test
+    Client as that user, once unmeasured, then `args.runs` times (`fresh`: with the cache
+    emptied before each, so the dashboard computes its figures): the seconds its statements took
     (psycopg's client cursors read the whole result in execute, so this is the database's
     work and the transfer), their number, and the whole request in-process; medians."""
     import statistics
@@ -370,7 +371,9 @@ def page_sql(args) -> dict:
     pages = json.loads(Path(args.rows).read_text())
     clients: dict[str, Client] = {}
     result = {}
-    for key, username, url in pages:
+    from django.core.cache import cache
+
+    for key, username, url, fresh in pages:
         if username not in clients:
             clients[username] = Client()
             clients[username].force_login(User.objects.get(username=username))
@@ -378,6 +381,8 @@ def page_sql(args) -> dict:
         client.get(url)
         runs = []
         for _ in range(args.runs):
+            if fresh:
+                cache.clear()
             spent = {"seconds": 0.0, "statements": 0}
 
             def timed(execute, sql, params, many, context, spent=spent):

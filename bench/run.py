@@ -632,10 +632,12 @@ class Harness:
         dashboard's own Server-Timing (`page`, the whole view) where the page sends one, else
         the request's time in the gunicorn worker (from its access log), else as the client
         saw it. `url` may be a function of the request's number: each request a new question."""
-        asked = url if callable(url) else (lambda _n: url)
+        fresh = callable(url)  # a new question each request
+        asked = url if fresh else (lambda _n: url)
         url = asked(0)
         path = url.split("?", 1)[0]
-        self.page_urls.append((key, user, url))
+        # A row asking a new question each time is referenced with its figures computed too.
+        self.page_urls.append((key, user, url, fresh))
         with self.phase(key):
             warm = self.access_mark()
             for n in range(PAGE_WARM_UP):
