@@ -1,4 +1,4 @@
-"""Celery tasks of reporting: thin interfaces over the services, run by beat each Monday."""
+"""Celery tasks of reporting: thin interfaces over the services, run by beat."""
 
 from celery import shared_task
 
@@ -38,3 +38,11 @@ def weekly_report_email_task(report_id: int) -> int:
     from reporting.weekly import weekly_report_email
 
     return weekly_report_email(report=WeeklyReport.objects.get(pk=report_id))
+
+
+@shared_task(soft_time_limit=240, time_limit=270)
+def dashboard_warm_task() -> int:
+    """Every few minutes (beat): the dashboard's landing figures computed before anyone asks."""
+    from reporting.dashboard import dashboard_warm
+
+    return dashboard_warm()

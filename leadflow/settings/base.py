@@ -199,9 +199,15 @@ DATA_UPLOAD_MAX_MEMORY_SIZE = env.int("DATA_UPLOAD_MAX_MEMORY_SIZE", default=10 
 # with DELETE /api/v1/auth/token/ or in the admin).
 API_TOKEN_TTL_HOURS = env.float("API_TOKEN_TTL_HOURS", default=0)
 
-# Throttles count in the cache, and the dashboard keeps its figures there: Redis (CACHE_URL)
-# when several processes serve the app.
-CACHES = {"default": env.cache("CACHE_URL", default="locmemcache://")}
+# Throttles count in the cache, and the dashboard keeps its figures there, so every process
+# (web workers, the worker that warms the dashboard) must share it: Redis (CACHE_URL) in
+# production; files under var/ in the embedded default.
+CACHES = {
+    "default": env.cache(
+        "CACHE_URL",
+        default=f"filecache://{VAR_DIR / 'cache'}" if is_embedded() else "locmemcache://",
+    )
+}
 # How long the dashboard's figures are kept (reporting.dashboard.dashboard_figures); the page
 # says how old they are. 0: computed on every request.
 DASHBOARD_CACHE_SECONDS = env.int("DASHBOARD_CACHE_SECONDS", default=300)
@@ -331,6 +337,12 @@ CELERY_BEAT_SCHEDULE["notification-email-overdue"] = {
     "schedule": 60.0,
 }
 # CSV imports of leads queued or running that have not moved for the grace period.
+# The dashboard's landing figures, computed again before those kept expire (reporting.dashboard).
+if DASHBOARD_CACHE_SECONDS:
+    CELERY_BEAT_SCHEDULE["dashboard-warm"] = {
+        "task": "reporting.tasks.dashboard_warm_task",
+        "schedule": max(30.0, DASHBOARD_CACHE_SECONDS * 0.8),
+    }
 CELERY_BEAT_SCHEDULE["lead-import-resume-overdue"] = {
     "task": "handoff.tasks.lead_imports_resume_overdue_task",
     "schedule": 60.0,

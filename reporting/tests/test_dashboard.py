@@ -29,7 +29,7 @@ from funnel.models import HandoffPair, Role, Team
 from funnel.services import handoff_target_set
 from funnel.tests.factories import UserFactory
 from handoff.services.leads import lead_create
-from reporting.dashboard import DashboardForm, dashboard_question, period_dates
+from reporting.dashboard import DashboardForm, dashboard_question, dashboard_warm, period_dates
 from reporting.params import FIRST_DAY, ReportQuery
 from reporting.selectors.black_hole import black_hole_report
 from reporting.selectors.funnel import (
@@ -550,6 +550,14 @@ def test_figures_are_kept_until_the_configuration_changes(lifecycle, marketer, a
         )
 
     assert inquiries(after_change) == inquiries(first) + 1
+
+
+def test_the_landing_figures_are_ready_before_anyone_asks(lifecycle, marketer):
+    assert dashboard_warm() == 2  # the default question, in English and in Russian
+    with CaptureQueriesContext(connection) as landing:
+        response = marketer.get(reverse(PAGE))
+    assert response.status_code == 200
+    assert len(landing) < 10  # the session, the form's choices, the audit trail's newest id
 
 
 def test_the_page_says_its_server_time(report_people, marketer):
