@@ -31,6 +31,11 @@ def user_language(user) -> str:
     return getattr(user, "language", "") or settings.LANGUAGE_CODE
 
 
+def speaking_to(user):
+    """Write what `user` will read in their language: `with speaking_to(user): ...`."""
+    return translation.override(user_language(user))
+
+
 def user_time_zone(user) -> zoneinfo.ZoneInfo:
     """The clock `user` reads times on: the one they chose, else the site's TIME_ZONE."""
     try:

@@ -15,7 +15,6 @@ from statistics import fmean
 
 from django.db import transaction
 from django.db.models import Count, Exists, OuterRef, Q, QuerySet
-from django.utils import translation
 from django.utils.formats import number_format
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext, pgettext
@@ -26,7 +25,7 @@ from handoff.models import Notification, StageTransition
 from handoff.services.notifications import notify
 from integrations.events import event_record
 from integrations.models import EventType
-from leadflow.locale import user_language
+from leadflow.locale import speaking_to
 from reporting.models import RatioAlert, RatioWatch
 from reporting.params import ReportQuery
 from reporting.selectors.common import decided_count, rate, ratio, week_of
@@ -361,7 +360,7 @@ def ratio_alert_raise(*, figures: RatioFigures) -> RatioAlert | None:
         return None
     for manager in watch_owners(figures.watch):
         # Each manager reads the alert in their own language.
-        with translation.override(user_language(manager)):
+        with speaking_to(manager):
             notify(
                 user=manager,
                 kind=ALERT_NOTIFICATION_KIND,

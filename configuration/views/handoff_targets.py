@@ -8,8 +8,6 @@ this page links to rather than repeating.
 
 from __future__ import annotations
 
-from decimal import Decimal
-
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
@@ -17,7 +15,7 @@ from django.db.models import Prefetch, Q
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
-from django.utils.formats import date_format, number_format
+from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
@@ -26,6 +24,7 @@ from funnel.selectors import target_today, targets_by_day
 from funnel.services import handoff_target_set
 from handoff.models import SlaAgreement
 from leadflow.errors import DomainError
+from reporting.alerts import decimal_text
 
 from ..forms_handoff import TargetForm
 from .handoff_common import recent_changes, require_edit, require_read
@@ -76,7 +75,7 @@ def _render(request, *, may_edit: bool, bound: tuple[str, TargetForm] | None = N
         rows.append(
             {
                 "pair": pair,
-                "target": _percent_text(now[pair.pk][today]),
+                "target": decimal_text(now[pair.pk][today] * 100),
                 "versions": _versions(pair.versions, today),
                 "form": form,
                 "agreement": in_force.get(pair.pk),
@@ -124,7 +123,7 @@ def handoff_target(request: HttpRequest, key: str) -> HttpResponse:
                 _("%(handoff)s: the target is %(rate)s%% from %(day)s.")
                 % {
                     "handoff": pair.name,
-                    "rate": _percent_text(version.rate),
+                    "rate": decimal_text(version.rate * 100),
                     "day": date_format(version.effective_from),
                 },
             )
@@ -138,9 +137,9 @@ def _versions(versions: list[HandoffTarget], today) -> list[dict]:
     return [
         {
             "version": v,
-            "percent": _percent_text(v.rate),
+            "percent": decimal_text(v.rate * 100),
             # The version it follows (newest first: the next one), so the change reads old → new.
-            "replaces": _percent_text(versions[i + 1].rate) if i + 1 < len(versions) else None,
+            "replaces": decimal_text(versions[i + 1].rate * 100) if i + 1 < len(versions) else None,
             "since_start": v.effective_from <= TARGETS_SINCE,
             "state": "current" if v is current else "scheduled" if v.effective_from > today else "",
         }
@@ -151,12 +150,6 @@ def _versions(versions: list[HandoffTarget], today) -> list[dict]:
 def _percent(rate) -> str:
     """The rate in percent with a dot, as a number input takes it: "62.5", "60"."""
     return f"{rate * 100:.1f}".removesuffix(".0")
-
-
-def _percent_text(rate) -> str:
-    """The rate in percent as the page's text shows it, in the active language: "62,5" in
-    Russian (attributes and inputs keep `_percent`'s dot)."""
-    return number_format(Decimal(_percent(rate)))
 
 
 def _add_errors(form, exc: ValidationError) -> None:

@@ -22,13 +22,14 @@ from handoff.models import (
     SlaTimer,
 )
 from handoff.services.leads import LeadMove, leads_transition
-from handoff.services.notifications import notifications_send, speaking_to
+from handoff.services.notifications import notifications_send
 from handoff.services.offer_sync import offer_data
 from handoff.services.offers import HeldVia, alert_routed, route_and_start_clocks
 from handoff.services.sla import timers_cancel
 from integrations.events import events_record
 from integrations.models import EventType
 from leadflow.db import bulk_update_columns
+from leadflow.locale import speaking_to
 
 SLA_EXPIRED_REASON = "sla_expired"
 

@@ -34,7 +34,7 @@ from typing import Any
 from django.conf import settings
 from django.db import transaction
 from django.db.models import QuerySet
-from django.utils import timezone, translation
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from rest_framework import serializers
 
@@ -44,7 +44,7 @@ from handoff.models import LeadImport
 from handoff.services.ingest import BATCH_MAX, RowStatus, leads_ingest
 from leadflow.csv import FORMULA_STARTS
 from leadflow.errors import DomainError
-from leadflow.locale import user_language
+from leadflow.locale import speaking_to
 
 logger = logging.getLogger(__name__)
 
@@ -457,7 +457,7 @@ def lead_import_run(
             position += len(chunk)
             now = timezone.now()
             # The refusals are kept for whoever imported the file: in their language.
-            with translation.override(user_language(lead_import.created_by)):
+            with speaking_to(lead_import.created_by):
                 outcomes = _records_ingest(
                     actor=lead_import.created_by,
                     columns=lead_import.columns,

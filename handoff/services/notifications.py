@@ -10,7 +10,7 @@ from django.conf import settings
 from django.core.mail import EmailMessage, send_mail
 from django.db import transaction
 from django.db.models import Prefetch
-from django.utils import timezone, translation
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
@@ -23,7 +23,7 @@ from handoff.models import (
     Offer,
 )
 from leadflow.batches import ids_within
-from leadflow.locale import user_language, user_time_zone
+from leadflow.locale import speaking_to, user_time_zone
 
 logger = logging.getLogger(__name__)
 
@@ -77,11 +77,6 @@ def _local(moment: datetime.datetime, tz: datetime.tzinfo | None) -> datetime.da
 def recipient_local(moment: datetime.datetime, user: User) -> datetime.datetime:
     """`moment` on the clock `user` reads times on (their time zone, else the site's)."""
     return _local(moment, user_time_zone(user))
-
-
-def speaking_to(user: User):
-    """Render what `user` will read in their language: `with speaking_to(user): ...`."""
-    return translation.override(user_language(user))
 
 
 def notify(

@@ -21,14 +21,14 @@ from funnel.selectors import user_manages_team
 from handoff.models import Lead, Notification, Offer, OfferHolding, OfferStatus, SlaClock
 from handoff.services import sla
 from handoff.services.leads import lead_transition
-from handoff.services.notifications import lead_summary, notify, recipient_local, speaking_to
+from handoff.services.notifications import lead_summary, notify, recipient_local
 from handoff.services.offer_sync import offer_data
 from handoff.services.routing import routing_apply
 from integrations.events import event_record
 from integrations.models import EventType
 from leadflow.batches import ids_within
 from leadflow.errors import DomainError
-from leadflow.locale import user_time_zone
+from leadflow.locale import speaking_to, user_time_zone
 
 OFFER_DECIDED = _("This offer was already {status} on {when:%Y-%m-%d %H:%M}.")
 OFFER_DECIDED_BY = _("This offer was already {status} by {by} on {when:%Y-%m-%d %H:%M}.")

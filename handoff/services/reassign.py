@@ -23,7 +23,6 @@ from handoff.services.notifications import (
     lead_summary,
     notifications_send,
     recipient_local,
-    speaking_to,
 )
 from handoff.services.offers import (
     ASSIGNEE_NOT_MEMBER,
@@ -33,7 +32,7 @@ from handoff.services.offers import (
     offer_assign,
     offer_holder_changed,
 )
-from leadflow.locale import user_time_zone
+from leadflow.locale import speaking_to, user_time_zone
 
 # How the holding and the `offer.assigned` event say the lead changed hands.
 REASSIGNED_VIA = "reassign"
