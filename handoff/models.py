@@ -147,7 +147,14 @@ class StageTransition(models.Model):
                 fields=["lead", "at", "id", "to_stage", "from_stage"], name="transition_lead_at_id"
             ),
             models.Index(fields=["to_stage", "at"], name="transition_to_at"),
-            models.Index(fields=["at"], name="transition_at"),
+            # A period's entries, where they went and whose, from the index alone (PostgreSQL;
+            # an append-only table keeps its visibility map current).
+            models.Index(fields=["at"], include=["to_stage", "lead"], name="transition_at_cover"),
+            # A period's moves with a reason (rejections, disqualifications: the reasons report,
+            # hidden gems), without reading every reasoned move in history.
+            models.Index(
+                fields=["at"], condition=Q(reason__isnull=False), name="transition_reasoned_at"
+            ),
         ]
         triggers = [
             pgtrigger.Protect(
@@ -510,6 +517,13 @@ class Offer(models.Model):
                 fields=["assignee", "status"],
                 condition=Q(closed_at__isnull=True),
                 name="offer_assignee_running",
+            ),
+            # Accepted offers still open, by their working-time limit: the black hole reads
+            # them without the closed history.
+            models.Index(
+                fields=["work_due_at"],
+                condition=Q(status="accepted", closed_at__isnull=True),
+                name="offer_accepted_open_due",
             ),
             models.Index(fields=["assignee", "assigned_at"], name="offer_assignee_assigned"),
             models.Index(fields=["queue", "status"], name="offer_queue_status"),

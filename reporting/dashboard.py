@@ -5,8 +5,8 @@ cohort followed up to now), each handoff's acceptance against its target with th
 the funnel by campaign and by source, recent alerts, the black hole and the hidden gems. Every
 count carries the link to the leads list (`/leads/`, the query-string contract of the leads
 list) that selects exactly the leads behind it; where a report counts rows that are not leads
-(period entries, offers), the distinct-lead count comes from the report's own companion
-(`funnel_period_leads_by_lead_fields`, `handoff_leads`) and is the number linked.
+(period entries, offers), the distinct-lead count comes with the report's figures
+(`funnel_by_lead_fields`, `handoff_report(leads=True)`) and is the number linked.
 """
 
 from __future__ import annotations
@@ -33,12 +33,8 @@ from reporting.alerts import TREND_WEEKS, percent, ratio_alert_list, ratio_alert
 from reporting.models import RatioWatch
 from reporting.params import FIRST_DAY, ReportQuery, report_day_validate, week_start
 from reporting.selectors.black_hole import black_hole_report
-from reporting.selectors.funnel import (
-    funnel_period_leads_by_lead_fields,
-    funnel_report,
-    main_path,
-)
-from reporting.selectors.handoffs import handoff_leads, handoff_report
+from reporting.selectors.funnel import funnel_by_lead_fields, main_path
+from reporting.selectors.handoffs import handoff_report
 from reporting.selectors.reasons import hidden_gems_report
 
 MAX_SPAN = datetime.timedelta(days=3 * 366)  # as the reporting API
@@ -263,11 +259,10 @@ def _figure(value, url: str | None) -> dict:
     return {"value": value, "url": url}
 
 
-def funnel_section(question: DashboardQuestion, path, links: Links, period_leads) -> dict:
+def funnel_section(question: DashboardQuestion, path, links: Links, funnel: dict) -> dict:
     """The funnel's stages, each with what it counts and the leads behind it."""
-    query, mode = question.query, question.mode
-    row = funnel_report(query=query, mode=mode)[0]
-    leads = period_leads[None] if mode == "period" else None
+    mode = question.mode
+    row, leads = funnel["rows"][0], funnel["leads"]
     stages = []
     for stage, figures in zip(path, row["stages"], strict=True):
         entered = figures["entered"]
@@ -306,15 +301,14 @@ def _group_columns(path) -> list:
 
 
 def groups_section(
-    question: DashboardQuestion, path, columns, links: Links, group_by: str, period_leads
+    question: DashboardQuestion, path, columns, links: Links, group_by: str, funnel: dict
 ):
     """The funnel per campaign or per source: leads at each shown stage, the share of the
     first stage's leads won (a conversion in cohort mode; a ratio of entries in period mode),
     and the revenue. Sorted as asked; the group of leads with none comes last, unlinked
     (the leads list selects a campaign or source, not their absence)."""
-    query, mode = question.query, question.mode
-    rows = funnel_report(query=query, mode=mode, group_by=group_by)
-    leads = period_leads[group_by] if mode == "period" else None
+    mode = question.mode
+    rows, leads = funnel["rows"], funnel["leads"]
     names = {}
     if group_by == "campaign":
         ids = {r["group"] for r in rows} - {None}
@@ -395,19 +389,17 @@ def handoffs_section(question: DashboardQuestion, links: Links, *, today: dateti
         source=query.source, team=query.team, country=query.country,
     )  # fmt: skip
     targets = week_targets(weeks, today=today)
-    rows = handoff_report(query=query, durations=False)  # the page shows no hours
-    leads = handoff_leads(query=query)
+    rows = handoff_report(query=query, durations=False, leads=True)  # the page shows no hours
     trend_rows = {
         (r["handoff"], r["week"]): r
-        for r in handoff_report(query=trend_query, interval="week", durations=False)
+        for r in handoff_report(query=trend_query, interval="week", durations=False, leads=True)
     }
-    trend_leads = handoff_leads(query=trend_query, interval="week")
     pairs = {p.key: p for p in HandoffPair.objects.all()}
     out = []
     for row in rows:
         key = row["handoff"]
         pair = pairs[key]
-        people = leads.get((key,), {})
+        people = row["leads"]
         decided = row["accepted"] + row["rejected"] + row["expired"]
         target = row["target_rate"]  # the report's: in force on the period's last day
         outcome = {}
@@ -431,7 +423,7 @@ def handoffs_section(question: DashboardQuestion, links: Links, *, today: dateti
                 # same rule: the target in force on its last day, or today.
                 "target": w.get("target_rate", targets.get(pair.pk, {}).get(week)),
                 "accepted": _figure(
-                    trend_leads.get((key, week.isoformat()), {}).get("accepted", 0),
+                    w.get("leads", {}).get("accepted", 0),
                     links.offered(key, "accepted", start=week, end=end),
                 ),
             })  # fmt: skip
@@ -507,10 +499,8 @@ def dashboard_data(question: DashboardQuestion, *, today: datetime.date | None =
     if not path:
         return {"empty_funnel": True}
     columns = _group_columns(path)
-    # The distinct leads of the period's entries, overall, by campaign and by source at once.
-    period_leads = (
-        funnel_period_leads_by_lead_fields(query=query) if question.mode == "period" else None
-    )
+    # The funnel overall, by campaign and by source (with the leads behind each entry count).
+    funnel = funnel_by_lead_fields(query=query, mode=question.mode)
     # The black hole now, whenever the lead was accepted: the leads list's `black_hole=1`.
     holes = black_hole_report(
         query=ReportQuery(
@@ -521,10 +511,12 @@ def dashboard_data(question: DashboardQuestion, *, today: datetime.date | None =
     )  # fmt: skip
     gems = hidden_gems_report(query=query, limit=GEMS_LISTED)
     return {
-        "funnel": funnel_section(question, path, links, period_leads),
+        "funnel": funnel_section(question, path, links, funnel[None]),
         "columns": columns,
-        "by_campaign": groups_section(question, path, columns, links, "campaign", period_leads),
-        "by_source": groups_section(question, path, columns, links, "source", period_leads),
+        "by_campaign": groups_section(
+            question, path, columns, links, "campaign", funnel["campaign"]
+        ),
+        "by_source": groups_section(question, path, columns, links, "source", funnel["source"]),
         **handoffs_section(question, links, today=today),
         "alerts": alerts_section(links, today=today),
         "black_holes": _figure(holes["total"], links.black_hole()),

@@ -16,7 +16,7 @@ from django.db.models.functions import Coalesce
 from handoff.models import Offer, OfferStatus, Touch
 from reporting.params import ReportQuery
 
-from .common import DEFAULT_LIMIT, MAX_LIMIT, local_iso
+from .common import DEFAULT_LIMIT, MAX_LIMIT, counted_leads, local_iso
 
 
 def age_days(since: datetime.datetime | None, now: datetime.datetime) -> float | None:
@@ -26,15 +26,18 @@ def age_days(since: datetime.datetime | None, now: datetime.datetime) -> float |
 def _black_holes(query: ReportQuery, *, days: int | None, handoff: str | None):
     """Offers accepted in the period and still open, past their limit, at the report's moment."""
     now = query.now
+    # Open then: a disposition recorded after an as-of moment does not count yet. Now, open
+    # is only "not closed", which the open accepted offers' own index answers.
+    still_open = Q(closed_at__isnull=True)
+    if query.as_of:
+        still_open |= Q(closed_at__gt=now)
     offers = Offer.objects.filter(
+        counted_leads(query),
+        still_open,
         status=OfferStatus.ACCEPTED,
         decided_at__gte=query.start_at,
         decided_at__lt=query.end_at,
         decided_at__lte=now,
-        **query.lead_filters("lead__"),
-    ).filter(
-        # Open then: a disposition recorded after an as-of moment does not count yet.
-        Q(closed_at__isnull=True) | Q(closed_at__gt=now)
     )
     if days is None:
         # No agreement, no limit: such offers are black holes only by `days`.

@@ -27,7 +27,7 @@ from django.db.models import (
     Value,
     When,
 )
-from django.db.models.functions import Lower, NullIf
+from django.db.models.functions import Cast, Coalesce, Concat, Lower, NullIf
 
 from funnel.models import HandoffPair, Stage, StageKind
 from handoff.models import Disposition, Lead, Offer, OfferStatus, StageTransition
@@ -38,6 +38,8 @@ from .common import counted_leads, money, rate, recorded_by, week_of
 
 MODES = ("period", "cohort")
 GROUPS = ("campaign", "source", "team", "owner", "qualifier", "week")
+# The (campaign, source) pair, grouped by internally to count both groups in one pass.
+LEAD_FIELDS = "lead_fields"
 
 
 # --- shared definitions ------------------------------------------------------------------------
@@ -195,7 +197,17 @@ def funnel_report(
     elif group_by is None:
         groups = [None]
     else:
-        groups = sorted({g for g, _ in counts} | set(revenue), key=lambda g: (g is None, g))
+        groups = _groups_found(counts, revenue)
+    return _rows(path, won_ids, mode, groups, counts, revenue)
+
+
+def _groups_found(counts: dict, revenue: dict) -> list:
+    """The groups with an entry or revenue, in order, the group of none last."""
+    return sorted({g for g, _ in counts} | set(revenue), key=lambda g: (g is None, g))
+
+
+def _rows(path, won_ids, mode: str, groups: list, counts: dict, revenue: dict) -> list[dict]:
+    """`funnel_report`'s rows from the counts per (group, stage id) and revenue per group."""
     rows = []
     for group in groups:
         stages = []
@@ -236,6 +248,13 @@ def _group_key(group_by: str | None, query: ReportQuery, move, *, when: str, lea
         return lead_qualifier(query, lead, move)
     if group_by == "week":
         return week_of(when)
+    if group_by == LEAD_FIELDS:  # "campaign id|source", split by `_lead_fields`
+        return Concat(
+            Coalesce(Cast(f"{prefix}campaign_id", CharField()), Value("")),
+            Value("|"),
+            Coalesce(NullIf(Lower(f"{prefix}source"), Value("")), Value("")),
+            output_field=CharField(),
+        )
     return None
 
 
@@ -261,12 +280,20 @@ def _period_entries(query: ReportQuery, ids: list[int]) -> QuerySet:
     )
 
 
-def _period(query: ReportQuery, ids: list[int], group_by, move) -> tuple[dict, dict]:
+def _period(
+    query: ReportQuery, ids: list[int], group_by, move, *, leads: bool = False
+) -> tuple[dict, dict]:
+    """Entries per (group, stage id), and with `leads` the distinct leads behind them (one
+    statement either way), and revenue per group."""
     entries = _period_entries(query, ids)
     key = _group_key(group_by, query, move, when="at")
+    distinct = {"leads": Count("lead_id", distinct=True)} if leads else {}
     counts = {
-        (row.get("grp"), row["to_stage_id"]): {"entered": row["n"]}
-        for row in _grouped(entries, key, "to_stage_id", n=Count("id"))
+        (row.get("grp"), row["to_stage_id"]): {
+            "entered": row["n"],
+            **({"leads": row["leads"]} if leads else {}),
+        }
+        for row in _grouped(entries, key, "to_stage_id", n=Count("*"), **distinct)
     }
     won = lead_scope(
         Disposition.objects.filter(
@@ -370,31 +397,52 @@ def funnel_period_leads(*, query: ReportQuery, group_by: str | None = None) -> d
     return {(row.get("grp"), path[row["to_stage_id"]]): row["n"] for row in rows}
 
 
-def funnel_period_leads_by_lead_fields(*, query: ReportQuery) -> dict[str | None, dict]:
-    """`funnel_period_leads` without a group, by campaign and by source, from one query.
+def funnel_by_lead_fields(*, query: ReportQuery, mode: str = "period") -> dict[str | None, dict]:
+    """`funnel_report` without a group, by campaign and by source, from one grouped pass.
 
-    A lead has one campaign and one source, so its entries fall in exactly one (campaign,
-    source) pair: the distinct leads per pair and stage sum to the distinct leads per campaign,
-    per source and overall. Keyed None, "campaign" and "source", each as `funnel_period_leads`.
+    A lead has one campaign and one source, so every count the funnel makes (entries, the
+    distinct leads behind them, a cohort's leads, revenue) falls in exactly one (campaign,
+    source) pair: counted per pair once, they add up to the counts per campaign, per source and
+    overall. Keyed None, "campaign" and "source": {"rows": as `funnel_report` with that group,
+    "leads": as `funnel_period_leads` (period mode; None in cohort mode, whose counts are leads
+    already)}. Three statements in period mode (entries and their leads, revenue, the path),
+    two in cohort mode.
     """
-    path = {s.pk: s.key for s in main_path()}
-    entries = _period_entries(query, list(path))
-    rows = (
-        entries.annotate(
-            _campaign=_group_key("campaign", query, None, when="at"),
-            _source=_group_key("source", query, None, when="at"),
-        )
-        .order_by()
-        .values("_campaign", "_source", "to_stage_id")
-        .annotate(n=Count("lead_id", distinct=True))
-    )
-    out: dict[str | None, dict] = {None: {}, "campaign": {}, "source": {}}
-    for row in rows:
-        stage = path[row["to_stage_id"]]
-        for name, group in (
-            (None, None),
-            ("campaign", row["_campaign"]),
-            ("source", row["_source"]),
-        ):
-            out[name][(group, stage)] = out[name].get((group, stage), 0) + row["n"]
+    if mode not in MODES:
+        raise ValueError(f"Unknown funnel mode {mode!r}.")
+    path = main_path()
+    ids = [s.pk for s in path]
+    won_ids = [s.pk for s in path if s.kind == StageKind.WON]
+    if mode == "cohort":
+        with report_session():
+            pairs, pair_revenue = _cohort(query, path, won_ids, LEAD_FIELDS, None)
+    else:
+        pairs, pair_revenue = _period(query, ids, LEAD_FIELDS, None, leads=True)
+    keys = {s.pk: s.key for s in path}
+    out = {}
+    for index, name in ((None, None), (0, "campaign"), (1, "source")):
+        counts: dict[tuple, dict] = {}
+        for (pair, stage), figures in pairs.items():
+            group = None if index is None else _lead_fields(pair)[index]
+            total = counts.setdefault((group, stage), {})
+            for figure, n in figures.items():
+                total[figure] = total.get(figure, 0) + n
+        revenue: dict = {}
+        for pair, amount in pair_revenue.items():
+            group = None if index is None else _lead_fields(pair)[index]
+            revenue[group] = revenue.get(group, 0) + Decimal(str(amount or 0))
+        groups = [None] if name is None else _groups_found(counts, revenue)
+        leads = None
+        if mode == "period":
+            leads = {(group, keys[stage]): c["leads"] for (group, stage), c in counts.items()}
+        out[name] = {
+            "rows": _rows(path, won_ids, mode, groups, counts, revenue),
+            "leads": leads,
+        }
     return out
+
+
+def _lead_fields(pair: str) -> tuple[int | None, str | None]:
+    """The campaign id and source of a `LEAD_FIELDS` group ("12|webinar", "|", ...)."""
+    campaign, _, source = pair.partition("|")
+    return (int(campaign) if campaign else None, source or None)

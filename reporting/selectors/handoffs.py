@@ -45,12 +45,20 @@ def _offers(query: ReportQuery):
 
 @report_session()
 def handoff_report(
-    *, query: ReportQuery, interval: str | None = None, durations: bool = True
+    *,
+    query: ReportQuery,
+    interval: str | None = None,
+    durations: bool = True,
+    leads: bool = False,
 ) -> list[dict]:
     """One row per handoff pair (per week with `interval="week"`).
 
     `durations=False` leaves the hours to decision and to first touch out (None): one pass over
     the offers fewer, for a reader that shows only the counts and rates (the dashboard).
+
+    `leads=True` adds to each row, from the same pass, the distinct leads behind its offer
+    counts (`"leads"`: offered, accepted, rejected, expired, withdrawn, pending): a lead offered
+    twice in the period is one lead; what a link to the leads behind a count lists.
 
     Decided = accepted + rejected + expired (the SLA expired it); withdrawn offers (the lead
     moved on by another path) are counted apart and left out of the rate. In an as-of report an
@@ -65,7 +73,22 @@ def handoff_report(
     if interval == "week":
         offers = offers.annotate(week=week_of("offered_at"))
 
+    closed = Q(status__in=[*DECIDED, OfferStatus.WITHDRAWN]) & decided_by
+
+    def distinct_leads(condition: Q | None = None) -> Count:
+        return Count("lead_id", distinct=True, filter=condition)
+
+    companions = {}
+    if leads:
+        companions = {
+            "leads_offered": distinct_leads(),
+            **{f"leads_{status}": distinct_leads(Q(status=status) & decided_by) for status in
+               (OfferStatus.ACCEPTED, OfferStatus.REJECTED, OfferStatus.EXPIRED,
+                OfferStatus.WITHDRAWN)},
+            "leads_pending": distinct_leads(~closed),
+        }  # fmt: skip
     counts = offers.values(*keys).annotate(
+        **companions,
         offered=Count("id"),
         accepted=Count("id", filter=Q(status=OfferStatus.ACCEPTED) & decided_by),
         rejected=Count("id", filter=Q(status=OfferStatus.REJECTED) & decided_by),
@@ -117,6 +140,8 @@ def handoff_report(
                 "p95_hours_to_first_touch": hours(t.get(95)),
                 "sla_met_rate": rate(c.get("sla_met"), c.get("sla_due")),
             }
+            if leads:
+                row["leads"] = {name.removeprefix("leads_"): c.get(name, 0) for name in companions}
             if interval == "week":
                 row = {"week": week, **row}
             rows.append(row)
@@ -162,34 +187,3 @@ def _rekey(values: dict, interval: str | None) -> dict:
         pair_id, week = k.split("|", 1)
         out[(int(pair_id), week)] = v
     return out
-
-
-@report_session()
-def handoff_leads(*, query: ReportQuery, interval: str | None = None) -> dict[tuple, dict]:
-    """The distinct leads behind `handoff_report`'s offer counts.
-
-    Keyed (handoff key,) or, with `interval="week"`, (handoff key, week); per key the leads
-    with at least one offer of the kind counted there: offered, accepted, rejected, expired,
-    withdrawn and pending (neither decided nor withdrawn, by as-of). A lead offered twice in the
-    period is one lead. The same offers and filters as the report; one query.
-    """
-    offers = _offers(query)
-    decided_by = happened_by(query, "decided_at")
-    keys = ["handoff__key", "week"] if interval == "week" else ["handoff__key"]
-    if interval == "week":
-        offers = offers.annotate(week=week_of("offered_at"))
-    closed = Q(status__in=[*DECIDED, OfferStatus.WITHDRAWN]) & decided_by
-
-    def leads(condition: Q | None = None) -> Count:
-        return Count("lead_id", distinct=True, filter=condition)
-
-    counts = offers.values(*keys).annotate(
-        offered=leads(),
-        accepted=leads(Q(status=OfferStatus.ACCEPTED) & decided_by),
-        rejected=leads(Q(status=OfferStatus.REJECTED) & decided_by),
-        expired=leads(Q(status=OfferStatus.EXPIRED) & decided_by),
-        withdrawn=leads(Q(status=OfferStatus.WITHDRAWN) & decided_by),
-        pending=leads(~closed),
-    )
-    return {tuple(row[k] for k in keys): {k: v for k, v in row.items() if k not in keys}
-            for row in counts}  # fmt: skip

@@ -33,11 +33,11 @@ from reporting.dashboard import DashboardForm, dashboard_question, dashboard_war
 from reporting.params import FIRST_DAY, ReportQuery
 from reporting.selectors.black_hole import black_hole_report
 from reporting.selectors.funnel import (
+    funnel_by_lead_fields,
     funnel_period_leads,
-    funnel_period_leads_by_lead_fields,
     funnel_report,
 )
-from reporting.selectors.handoffs import handoff_leads, handoff_report
+from reporting.selectors.handoffs import handoff_report
 from reporting.selectors.reasons import hidden_gems_report
 from reporting.tests.test_funnel_report import PERIOD, STAGES
 
@@ -307,15 +307,14 @@ def test_by_campaign_and_by_source_are_the_reports_groups_with_names(lifecycle, 
 @pytest.mark.both_databases
 def test_the_handoffs_are_the_handoff_reports(lifecycle, marketer):
     response = dashboard(marketer)
-    report = {r["handoff"]: r for r in handoff_report(query=PERIOD)}
-    leads = handoff_leads(query=PERIOD)
+    report = {r["handoff"]: r for r in handoff_report(query=PERIOD, leads=True)}
     for h in response.context["handoffs"]:
         row = report[h["key"]]
         assert h["acceptance_rate"] == row["acceptance_rate"]
         assert h["target"] == row["target_rate"]
         for status, o in h["outcome"].items():
             assert o["offers"] == row[status]
-            assert o["value"] == leads[(h["key"],)][status]
+            assert o["value"] == row["leads"][status]
     # The trend: the 8 weeks to the period's end (Mon 10 Aug to the week of Mon 28 Sep).
     weeks = response.context["weeks"]
     assert weeks[0] == datetime.date(2026, 8, 10) and weeks[-1] == datetime.date(2026, 9, 28)
@@ -459,12 +458,20 @@ def test_period_leads_count_a_lead_entering_twice_once(lifecycle):
 
 
 @pytest.mark.both_databases
+@pytest.mark.parametrize("mode", ["period", "cohort"])
 @pytest.mark.parametrize("filters", [{}, {"country": "FR"}, {"source": "ads"}, {"team": "sales"}])
-def test_period_leads_by_lead_fields_are_period_leads_of_each_group(lifecycle, filters):
+def test_the_funnel_by_lead_fields_is_the_funnel_of_each_group(lifecycle, mode, filters):
     query = _query(**filters)
-    together = funnel_period_leads_by_lead_fields(query=query)
+    together = funnel_by_lead_fields(query=query, mode=mode)
     for group_by in (None, "campaign", "source"):
-        assert together[group_by] == funnel_period_leads(query=query, group_by=group_by)
+        assert together[group_by]["rows"] == funnel_report(
+            query=query, mode=mode, group_by=group_by
+        )
+        leads = funnel_period_leads(query=query, group_by=group_by) if mode == "period" else None
+        assert together[group_by]["leads"] == leads
+    if not filters:  # the fixture's history reaches every group, revenue included
+        assert len(together["campaign"]["rows"]) > 2 and len(together["source"]["rows"]) > 2
+        assert together[None]["rows"][0]["revenue_won"] != "0.00"
 
 
 HOURS = ("median_hours_to_decision", "p95_hours_to_decision", "median_hours_to_first_touch",
@@ -486,12 +493,15 @@ def test_the_handoff_report_without_durations_is_the_report_without_its_hours(
 @pytest.mark.both_databases
 def test_handoff_leads_count_a_lead_offered_twice_once(lifecycle):
     """L2 was offered to sales twice: rejected on 9 Sep, accepted on 17 Sep."""
-    offers = next(r for r in handoff_report(query=PERIOD) if r["handoff"] == "mql_sal")
-    leads = handoff_leads(query=PERIOD)[("mql_sal",)]
+    offers = next(r for r in handoff_report(query=PERIOD, leads=True) if r["handoff"] == "mql_sal")
+    leads = offers.pop("leads")
     assert offers["offered"] == 7 and leads["offered"] == 6
     assert (leads["accepted"], leads["rejected"]) == (offers["accepted"], offers["rejected"])
-    weekly = handoff_leads(query=PERIOD, interval="week")
-    assert weekly[("mql_sal", "2026-09-07")]["offered"] == 3  # L1, L5, L2
+    assert leads["pending"] == offers["pending"]
+    assert offers == next(r for r in handoff_report(query=PERIOD) if r["handoff"] == "mql_sal")
+    weekly = handoff_report(query=PERIOD, interval="week", leads=True)
+    week = next(r for r in weekly if (r["handoff"], r["week"]) == ("mql_sal", "2026-09-07"))
+    assert week["leads"]["offered"] == 3  # L1, L5, L2
 
 
 # --- cost -----------------------------------------------------------------------------------
