@@ -7,7 +7,17 @@ deal all count, each under its reason's purpose (reject, disqualify, recycle, lo
 
 from __future__ import annotations
 
-from django.db.models import Count, Exists, IntegerField, Max, OuterRef, Q, Subquery, Sum
+from django.db.models import (
+    Count,
+    Exists,
+    IntegerField,
+    Max,
+    OuterRef,
+    Q,
+    Subquery,
+    Sum,
+    Window,
+)
 from django.db.models.functions import Coalesce
 
 from funnel.models import Campaign, ReasonCode, ReasonPurpose, StageKind
@@ -148,8 +158,8 @@ def hidden_gems_report(*, query: ReportQuery, limit: int = DEFAULT_LIMIT) -> dic
     Per lead, its last such move in the period counts; the lead is a gem if marketing activity
     happened after it (by the report's moment, and recorded by then). That covers a rising
     score too: points come only with activities. Listed by points since, then activities
-    since, then oldest rejection first (at most `limit`), with the total. Two queries whatever
-    the volume.
+    since, then oldest rejection first (at most `limit`), with the total counted in the same
+    pass (a window over every gem). One query whatever the volume.
     """
     now = query.now
     rejections = _rejections(query)
@@ -160,7 +170,6 @@ def hidden_gems_report(*, query: ReportQuery, limit: int = DEFAULT_LIMIT) -> dic
         lead_id=OuterRef("lead_id"), at__gt=OuterRef("at"), at__lte=now, recorded_at__lte=now
     )
     gems = rejections.filter(~Exists(later), Exists(since))
-    total = gems.count()
     per_lead = since.order_by().values("lead_id")
     stage_then = (
         StageTransition.objects.filter(lead_id=OuterRef("lead_id"), at__lte=now)
@@ -180,6 +189,7 @@ def hidden_gems_report(*, query: ReportQuery, limit: int = DEFAULT_LIMIT) -> dic
             ),
             last_activity_at=Subquery(per_lead.annotate(last=Max("at")).values("last")),
             stage_now=Subquery(stage_then),
+            total=Window(Count("*")),
         )
         .order_by("-points_since", "-activity_since", "at", "pk")
         .values(
@@ -198,8 +208,10 @@ def hidden_gems_report(*, query: ReportQuery, limit: int = DEFAULT_LIMIT) -> dic
             "activity_since",
             "points_since",
             "last_activity_at",
+            "total",
         )[: max(1, min(limit, MAX_LIMIT))]
     )
+    listed = list(listed)
     rows = [
         {
             "lead_id": g["lead_id"],
@@ -219,4 +231,4 @@ def hidden_gems_report(*, query: ReportQuery, limit: int = DEFAULT_LIMIT) -> dic
         }
         for g in listed
     ]
-    return {"results": rows, "total": total}
+    return {"results": rows, "total": listed[0]["total"] if listed else 0}
