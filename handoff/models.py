@@ -151,9 +151,13 @@ class StageTransition(models.Model):
             # an append-only table keeps its visibility map current).
             models.Index(fields=["at"], include=["to_stage", "lead"], name="transition_at_cover"),
             # A period's moves with a reason (rejections, disqualifications: the reasons report,
-            # hidden gems), without reading every reasoned move in history.
+            # hidden gems), without reading every reasoned move in history; "was it the lead's
+            # last?" from the index alone.
             models.Index(
-                fields=["at"], condition=Q(reason__isnull=False), name="transition_reasoned_at"
+                fields=["at"],
+                include=["to_stage", "reason", "lead", "id"],
+                condition=Q(reason__isnull=False),
+                name="transition_reasoned_at",
             ),
         ]
         triggers = [

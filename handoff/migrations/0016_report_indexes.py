@@ -24,7 +24,7 @@ class Migration(migrations.Migration):
         ),
         migrations.AddIndex(
             model_name='stagetransition',
-            index=models.Index(condition=models.Q(('reason__isnull', False)), fields=['at'], name='transition_reasoned_at'),
+            index=models.Index(condition=models.Q(('reason__isnull', False)), fields=['at'], include=('to_stage', 'reason', 'lead', 'id'), name='transition_reasoned_at'),
         ),
         migrations.AddIndex(
             model_name='offer',
