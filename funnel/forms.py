@@ -10,6 +10,8 @@ from django.core.validators import MinValueValidator
 from django.utils.dates import WEEKDAYS as WEEKDAY_NAMES
 from django.utils.translation import gettext_lazy as _
 
+from leadflow.locale import time_zone_names
+
 from .models import Campaign, HandoffPair, ReasonPurpose, Role, Stage, StageMove, Team, Territory
 
 # Django's own (translated) day names, Monday = 0 as datetime.weekday() numbers them.
@@ -52,7 +54,7 @@ class TeamForm(forms.ModelForm):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        zones = sorted(zoneinfo.available_timezones())
+        zones = list(time_zone_names())
         current = self.initial.get("time_zone")
         if current and current not in zones:
             zones.append(current)  # keep a stored value visible, even one tzdata dropped

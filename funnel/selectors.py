@@ -5,12 +5,12 @@ from __future__ import annotations
 import bisect
 import datetime
 from decimal import Decimal
-from zoneinfo import ZoneInfo
 
-from django.conf import settings
 from django.db.models import F, FilteredRelation, OuterRef, Q, QuerySet, Subquery
 from django.db.models.functions import Coalesce
 from django.utils import timezone
+
+from leadflow.locale import local_tz
 
 from .models import HandoffPair, HandoffTarget, Role, Team, User
 
@@ -30,7 +30,7 @@ def user_manages_team(user: User, team_id: int | None) -> bool:
 def target_today() -> datetime.date:
     """Today in the installation's time zone: the day reports count in, whatever a user's own
     time zone is."""
-    return timezone.localdate(timezone=ZoneInfo(settings.TIME_ZONE))
+    return timezone.localdate(timezone=local_tz())
 
 
 def _versions(as_of: datetime.datetime | None) -> Q:

@@ -2,8 +2,6 @@
 action is one service call."""
 
 import datetime
-import functools
-import zoneinfo
 
 from django import forms
 from django.conf import settings
@@ -17,6 +15,7 @@ from funnel.rules import entry_stages_for
 from handoff.models import Disposition, Lead, Notification, NotificationDelivery, Touch
 from handoff.services.leads import LEAD_FIELDS, lead_clean_fields
 from handoff.services.work import DISPOSITION_RULES
+from leadflow.locale import time_zone_names
 
 # The purposes of the reasons dispositions take (the disposition table's).
 DISPOSITION_PURPOSES = [
@@ -205,14 +204,6 @@ AWAY_UNTIL_MISSING = gettext_noop(
     "Choose your last day away too, or clear the first day if you are not away."
 )
 TIME_ZONE_UNKNOWN = _("“%(value)s” is not a time zone we know: choose one from the list.")
-# Not places: the system's alias of its own clock and tzdata's placeholder zone.
-NOT_TIME_ZONES = frozenset({"localtime", "Factory"})
-
-
-@functools.cache
-def time_zone_names() -> tuple[str, ...]:
-    """The IANA time zones a user may choose, sorted (read once per process)."""
-    return tuple(sorted(zoneinfo.available_timezones() - NOT_TIME_ZONES))
 
 
 def language_choices() -> list[tuple[str, str]]:

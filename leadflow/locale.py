@@ -9,11 +9,21 @@ is the one `request.user` loads for the view anyway, so it costs no query of its
 from __future__ import annotations
 
 import datetime
+import functools
 import zoneinfo
 
 from django.conf import settings
 from django.db import DatabaseError
 from django.utils import timezone, translation
+
+# Not places: the system's alias of its own clock and tzdata's placeholder zone.
+NOT_TIME_ZONES = frozenset({"localtime", "Factory"})
+
+
+@functools.cache
+def time_zone_names() -> tuple[str, ...]:
+    """The IANA time zones a user or a team may be given, sorted (read once per process)."""
+    return tuple(sorted(zoneinfo.available_timezones() - NOT_TIME_ZONES))
 
 
 def local_tz() -> zoneinfo.ZoneInfo:

@@ -10,11 +10,12 @@ from django.utils.html import escape
 
 from funnel.models import Role
 from funnel.tests.factories import UserFactory
-from handoff.forms import TIME_ZONE_UNKNOWN, time_zone_names
+from handoff.forms import TIME_ZONE_UNKNOWN
 from handoff.models import Notification, NotificationPreference, RepProfile
 from handoff.services.account import preferences_update
 from handoff.services.notifications import notify
 from handoff.views.account import PREFERENCES_SAVED
+from leadflow.locale import time_zone_names
 
 NOW = datetime.datetime(2026, 12, 2, 10, tzinfo=datetime.UTC)
 TODAY = NOW.date()
