@@ -3,8 +3,9 @@
 import django_filters
 from django.utils.translation import gettext_lazy as _
 
-from funnel.filters import UtcDateTimeFilter, search_words
+from funnel.filters import UtcDateTimeFilter
 from handoff.models import Lead
+from handoff.selectors import lead_search
 
 
 class LeadFilter(django_filters.FilterSet):
@@ -29,4 +30,4 @@ class LeadFilter(django_filters.FilterSet):
         return queryset.filter(country=value.strip().upper())
 
     def filter_search(self, queryset, name, value):
-        return search_words(queryset, value, ["email", "first_name", "last_name", "company"])
+        return lead_search(queryset, value)

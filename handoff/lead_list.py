@@ -26,10 +26,9 @@ from django.utils.dateparse import parse_datetime
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
-from funnel.filters import search_words
 from funnel.models import Campaign, HandoffPair, Role, Stage, Team, User
 from handoff.models import Disposition, Lead, Offer, OfferStatus, StageTransition
-from handoff.selectors import lead_visible
+from handoff.selectors import lead_search, lead_visible
 from leadflow.locale import local_midnight
 
 PAGE_SIZE = 50
@@ -260,7 +259,7 @@ class LeadListFilter(django_filters.FilterSet):
         return queryset  # applied in filter_queryset, or not a filter (sort, after)
 
     def filter_search(self, queryset, name, value):
-        return search_words(queryset, value, ["email", "first_name", "last_name", "company"])
+        return lead_search(queryset, value)
 
     def filter_queryset(self, queryset):
         queryset = super().filter_queryset(queryset)

@@ -11,8 +11,10 @@ from zoneinfo import ZoneInfo
 from django.db import connection
 from django.db.models import (
     Case,
+    CharField,
     Count,
     F,
+    Func,
     Max,
     OuterRef,
     Prefetch,
@@ -41,6 +43,34 @@ from handoff.models import (
 )
 
 SEES_ALL = (Role.ADMIN, Role.MARKETING, Role.INTEGRATION)
+
+
+class LeadSearchText(Func):
+    """The fields a lead is found by (email, names, company), joined by spaces.
+
+    A search word never holds a space, so it appears in this text exactly when it appears in
+    one of the fields: one expression to match instead of four, which PostgreSQL answers from
+    a trigram index on it (handoff migration 0017) rather than by reading every lead.
+    """
+
+    template = "(%(expressions)s)"
+    arg_joiner = " || ' ' || "
+    output_field = CharField()
+
+    def __init__(self):
+        super().__init__(F("email"), F("first_name"), F("last_name"), F("company"))
+
+
+def lead_search(leads: QuerySet[Lead], value: str) -> QuerySet[Lead]:
+    """Leads where every word of `value` appears (any case) in the email, a name or the
+    company."""
+    words = value.split()
+    if not words:
+        return leads
+    leads = leads.alias(search_text=LeadSearchText())
+    for word in words:
+        leads = leads.filter(search_text__icontains=word)
+    return leads
 
 
 def lead_visible(user: User) -> QuerySet[Lead]:
