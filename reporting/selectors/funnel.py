@@ -397,6 +397,7 @@ def funnel_period_leads(*, query: ReportQuery, group_by: str | None = None) -> d
     return {(row.get("grp"), path[row["to_stage_id"]]): row["n"] for row in rows}
 
 
+@report_session()  # the distinct leads of a period sort in memory
 def funnel_by_lead_fields(*, query: ReportQuery, mode: str = "period") -> dict[str | None, dict]:
     """`funnel_report` without a group, by campaign and by source, from one grouped pass.
 
@@ -406,7 +407,7 @@ def funnel_by_lead_fields(*, query: ReportQuery, mode: str = "period") -> dict[s
     overall. Keyed None, "campaign" and "source": {"rows": as `funnel_report` with that group,
     "leads": as `funnel_period_leads` (period mode; None in cohort mode, whose counts are leads
     already)}. Three statements in period mode (entries and their leads, revenue, the path),
-    two in cohort mode.
+    two in cohort mode, and the report session's settings.
     """
     if mode not in MODES:
         raise ValueError(f"Unknown funnel mode {mode!r}.")
@@ -414,8 +415,7 @@ def funnel_by_lead_fields(*, query: ReportQuery, mode: str = "period") -> dict[s
     ids = [s.pk for s in path]
     won_ids = [s.pk for s in path if s.kind == StageKind.WON]
     if mode == "cohort":
-        with report_session():
-            pairs, pair_revenue = _cohort(query, path, won_ids, LEAD_FIELDS, None)
+        pairs, pair_revenue = _cohort(query, path, won_ids, LEAD_FIELDS, None)
     else:
         pairs, pair_revenue = _period(query, ids, LEAD_FIELDS, None, leads=True)
     keys = {s.pk: s.key for s in path}
