@@ -73,20 +73,7 @@ def handoff_report(
     if interval == "week":
         offers = offers.annotate(week=week_of("offered_at"))
 
-    closed = Q(status__in=[*DECIDED, OfferStatus.WITHDRAWN]) & decided_by
-
-    def distinct_leads(condition: Q | None = None) -> Count:
-        return Count("lead_id", distinct=True, filter=condition)
-
-    companions = {}
-    if leads:
-        companions = {
-            "leads_offered": distinct_leads(),
-            **{f"leads_{status}": distinct_leads(Q(status=status) & decided_by) for status in
-               (OfferStatus.ACCEPTED, OfferStatus.REJECTED, OfferStatus.EXPIRED,
-                OfferStatus.WITHDRAWN)},
-            "leads_pending": distinct_leads(~closed),
-        }  # fmt: skip
+    companions = _distinct_leads(decided_by) if leads else {}
     counts = offers.values(*keys).annotate(
         **companions,
         offered=Count("id"),
@@ -146,6 +133,22 @@ def handoff_report(
                 row = {"week": week, **row}
             rows.append(row)
     return rows
+
+
+def _distinct_leads(decided_by: Q) -> dict[str, Count]:
+    """The distinct leads behind each offer count, as aggregates named "leads_<count>"."""
+    closed = Q(status__in=[*DECIDED, OfferStatus.WITHDRAWN]) & decided_by
+
+    def leads(condition: Q | None = None) -> Count:
+        return Count("lead_id", distinct=True, filter=condition)
+
+    statuses = (OfferStatus.ACCEPTED, OfferStatus.REJECTED, OfferStatus.EXPIRED,
+                OfferStatus.WITHDRAWN)  # fmt: skip
+    return {
+        "leads_offered": leads(),
+        **{f"leads_{status.value}": leads(Q(status=status) & decided_by) for status in statuses},
+        "leads_pending": leads(~closed),
+    }
 
 
 def target_day(query: ReportQuery, week: str | None = None) -> datetime.date:
