@@ -139,6 +139,8 @@ LANGUAGE_CODE = "en"
 # The languages shipped (locale/): each user picks one in Preferences, else the browser decides.
 LANGUAGES = [("en", "English"), ("ru", "Русский")]
 LOCALE_PATHS = [BASE_DIR / "locale"]
+# How each language writes a day and a moment (leadflow/formats/), over Django's defaults.
+FORMAT_MODULE_PATH = ["leadflow.formats"]
 TIME_ZONE = env.str("TIME_ZONE", default="UTC")
 USE_I18N = True
 USE_TZ = True

@@ -75,3 +75,18 @@ def test_the_dashboard_by_a_russian_users_choice(lifecycle):
 
     assert response.status_code == 200
     assert response["Content-Language"] == "ru"
+
+
+@pytest.mark.parametrize(
+    ("language", "said"),
+    [("en", "7 Sep 2026 \u2013 4 Oct 2026"), ("ru", "7 сентября 2026 \u2013 4 октября 2026")],
+)
+def test_the_period_is_written_as_each_language_writes_a_day(lifecycle, language, said):
+    """leadflow/formats: Russian puts the month in the genitive, lower case, not "7 Сен"."""
+    client = Client(HTTP_ACCEPT_LANGUAGE=language)
+    client.force_login(UserFactory(username=f"dash_{language}_day", role=Role.MARKETING))
+
+    response = client.get(reverse("reporting:dashboard"), ASKED)
+
+    assert response.status_code == 200
+    assert said in response.content.decode()

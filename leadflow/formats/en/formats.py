@@ -1,0 +1,3 @@
+DATE_FORMAT = "j M Y"
+MONTH_DAY_FORMAT = "j M"
+DATETIME_FORMAT = "j M Y, H:i"
