@@ -11,9 +11,9 @@ from decimal import Decimal
 
 from django.template.loader import render_to_string
 from django.utils import dateformat
-from django.utils.formats import number_format
+from django.utils.formats import get_format, number_format
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_noop, ngettext, pgettext
+from django.utils.translation import gettext_noop, ngettext
 
 from reporting.alerts import DASH, decimal_text, percent, ratio_alert_data_text
 
@@ -30,10 +30,7 @@ def period_label(data: dict) -> str:
     if first.month == last.month:
         # "E": the month's name as it follows a day ("1-7 January 2026"; in Russian, "января").
         return f"{first.day}{DASH}{last.day} {dateformat.format(last, 'E Y')}"
-    # Translators: a date format (Django's date filter) for a day and a short month: "29 Dec".
-    day_month = pgettext("date format", "j M")
-    # Translators: a date format (Django's date filter): "4 Jan 2026".
-    day_month_year = pgettext("date format", "j M Y")
+    day_month, day_month_year = get_format("MONTH_DAY_FORMAT"), get_format("DATE_FORMAT")
     return f"{dateformat.format(first, day_month)} {DASH} {dateformat.format(last, day_month_year)}"
 
 
