@@ -140,6 +140,6 @@ def demo_weekly_reports(
         if local_midnight(week_shift(week, 1)) <= start:
             continue
         ratio_check(week=week, now=now)
-        weekly_report_build(week=week)
+        weekly_report_build(week=week, now=now)
         built.append(week_label(week))
     return built

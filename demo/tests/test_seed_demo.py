@@ -41,8 +41,10 @@ from handoff.models import (
 )
 from handoff.services.sla import agreement_current
 from handoff.working_time import working_add
+from reporting.models import WeeklyReport
 from reporting.params import ReportQuery
 from reporting.selectors.handoffs import handoff_report
+from reporting.weeks import week_last_complete
 
 LEADS = 2000
 RATIO_TOLERANCE = 0.06
@@ -291,6 +293,18 @@ def test_another_moment_gives_the_same_leads_and_moves(db):
         assert history[:shorter] == later[:shorter], email
     same = sum(moves[email] == moves_later[email] for email in moves)
     assert same > 0.9 * len(moves)
+
+
+@pytest.mark.django_db
+def test_a_demo_seeded_ahead_of_the_clock_reports_the_weeks_over_by_its_own_clock(db):
+    """The demo's weekly snapshots are the weeks complete at the demo's moment: seeded a week
+    ahead, its last complete week is still under way by the real clock (once it was refused,
+    so `seed_demo` failed from Friday evening to Sunday whenever "now" crossed a Monday)."""
+    _wipe()
+    WeeklyReport.objects.all().delete()
+    later = timezone.now() + datetime.timedelta(days=8)
+    seed.demo_seed(leads=40, weeks=3, seed=2, now=later)
+    assert WeeklyReport.objects.filter(week=week_last_complete(later)).exists()
 
 
 # --- handoffs: offers, touches, dispositions, activities --------------------------------------

@@ -360,18 +360,21 @@ def _weekly_report_data(*, week: datetime.date, now: datetime.datetime | None = 
 # --- building ----------------------------------------------------------------------------------
 
 
-def weekly_report_build(*, week: datetime.date, rebuild: bool = False) -> tuple[WeeklyReport, bool]:
+def weekly_report_build(
+    *, week: datetime.date, rebuild: bool = False, now: datetime.datetime | None = None
+) -> tuple[WeeklyReport, bool]:
     """The week's snapshot, built now if it has none (or `rebuild`); returns (report, built).
 
+    `now`: the moment it is built at (the demo's own clock); the week must be over by then.
     The figures are gathered before the write, outside any transaction; two builds racing for a
     new week keep the first one's snapshot (the week is unique), and the second returns it.
     """
-    week_check_complete(week)
+    now = now or timezone.now()
+    week_check_complete(week, now)
     if not rebuild:
         stored = WeeklyReport.objects.filter(week=week).first()
         if stored is not None:
             return stored, False
-    now = timezone.now()
     data = weekly_report_data(week=week, now=now)
     # The stored email is the site's language's; each recipient's is rendered as it is mailed.
     html = _english(weekly_report_email_html, data)
