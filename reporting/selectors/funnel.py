@@ -181,16 +181,8 @@ def funnel_report(
     """
     if mode not in MODES or group_by not in (None, *GROUPS):
         raise ValueError(f"Unknown funnel mode {mode!r} or group {group_by!r}.")
-    path = main_path()
-    ids = [s.pk for s in path]
-    won_ids = [s.pk for s in path if s.kind == StageKind.WON]
     move = qualifying_move() if group_by == "qualifier" else None
-
-    if mode == "cohort":
-        with report_session():
-            counts, revenue = _cohort(query, path, won_ids, group_by, move)
-    else:
-        counts, revenue = _period(query, ids, group_by, move)
+    path, won_ids, counts, revenue = _counts(query, mode, group_by, move)
 
     if group_by == "week":
         groups = period_weeks(query)
@@ -199,6 +191,19 @@ def funnel_report(
     else:
         groups = _groups_found(counts, revenue)
     return _rows(path, won_ids, mode, groups, counts, revenue)
+
+
+def _counts(query: ReportQuery, mode: str, group_by, move, *, leads: bool = False):
+    """The main path, its won stages' ids, and the mode's counts per (group, stage id) and
+    revenue per group (`leads`: with the distinct leads behind period entries)."""
+    path = main_path()
+    won_ids = [s.pk for s in path if s.kind == StageKind.WON]
+    if mode == "cohort":
+        with report_session():
+            counts, revenue = _cohort(query, path, won_ids, group_by, move)
+    else:
+        counts, revenue = _period(query, [s.pk for s in path], group_by, move, leads=leads)
+    return path, won_ids, counts, revenue
 
 
 def _groups_found(counts: dict, revenue: dict) -> list:
@@ -289,10 +294,7 @@ def _period(
     key = _group_key(group_by, query, move, when="at")
     distinct = {"leads": Count("lead_id", distinct=True)} if leads else {}
     counts = {
-        (row.get("grp"), row["to_stage_id"]): {
-            "entered": row["n"],
-            **({"leads": row["leads"]} if leads else {}),
-        }
+        (row.get("grp"), row["to_stage_id"]): {"entered": row["n"], **{k: row[k] for k in distinct}}
         for row in _grouped(entries, key, "to_stage_id", n=Count("*"), **distinct)
     }
     won = lead_scope(
@@ -411,13 +413,7 @@ def funnel_by_lead_fields(*, query: ReportQuery, mode: str = "period") -> dict[s
     """
     if mode not in MODES:
         raise ValueError(f"Unknown funnel mode {mode!r}.")
-    path = main_path()
-    ids = [s.pk for s in path]
-    won_ids = [s.pk for s in path if s.kind == StageKind.WON]
-    if mode == "cohort":
-        pairs, pair_revenue = _cohort(query, path, won_ids, LEAD_FIELDS, None)
-    else:
-        pairs, pair_revenue = _period(query, ids, LEAD_FIELDS, None, leads=True)
+    path, won_ids, pairs, pair_revenue = _counts(query, mode, LEAD_FIELDS, None, leads=True)
     keys = {s.pk: s.key for s in path}
     out = {}
     for index, name in ((None, None), (0, "campaign"), (1, "source")):
